@@ -1,0 +1,66 @@
+"""End-to-end fixtures: a real Asterisk (the shared one on this machine).
+
+The session fixture ``asterisk`` starts Asterisk through ``robot.telephony.asterisk.up``
+only when ARI does not answer, and stops it at the end of the session only if it was
+the one that started it: other people and processes may be using the same Asterisk.
+Tests marked ``asterisk_restart`` (they stop Asterisk) run after every other test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from robot.config import Settings, load_settings
+from robot.errors import AsteriskNotRunning
+from robot.telephony import asterisk as managed
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "asterisk_restart: stops and restarts Asterisk; runs after all other tests"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move tests that take Asterisk down to the very end of the session."""
+    last = [item for item in items if item.get_closest_marker("asterisk_restart")]
+    if last:
+        items[:] = [item for item in items if item not in last] + last
+
+
+def ari_settings() -> Settings:
+    """The settings the tests reach ARI with (DUNBOT_* environment, password ensured)."""
+    settings = load_settings()
+    settings.ensure_ari_password()
+    return settings
+
+
+def ari_answers(settings: Settings) -> bool:
+    try:
+        managed.ari_info(settings)
+        return True
+    except AsteriskNotRunning:
+        return False
+
+
+@pytest.fixture(scope="session")
+def asterisk() -> Iterator[Settings]:
+    """Settings of a running Asterisk whose ARI answers; started here if needed."""
+    settings = ari_settings()
+    started = False
+    if not ari_answers(settings):
+        managed.up(settings)
+        started = True
+    yield settings
+    if started:
+        managed.down(settings)
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(asterisk: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Like ``asterisk``, with a case store of its own so runs do not see each other."""
+    db = tmp_path_factory.mktemp("store") / "dunbot.db"
+    return dataclasses.replace(asterisk, db=str(db))
