@@ -61,6 +61,12 @@ def asterisk() -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 def e2e_settings(asterisk: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Like ``asterisk``, with a case store of its own so runs do not see each other."""
-    db = tmp_path_factory.mktemp("store") / "dunbot.db"
-    return dataclasses.replace(asterisk, db=str(db))
+    """Like ``asterisk``, with a data folder of its own (store, recordings, exports).
+
+    The ARI password is carried over explicitly (it lives in the original data folder),
+    and numbers ring out after 8 s so the no-answer scenario does not take 20.
+    """
+    home = tmp_path_factory.mktemp("dunbot-home")
+    return dataclasses.replace(
+        asterisk, home=home, db="", ari_password=asterisk.ensure_ari_password(), ring_timeout=8
+    )

@@ -1,0 +1,195 @@
+"""The sample campaign through a real Asterisk: one test per demo scenario.
+
+The module runs the campaign once (six accounts, real SIP/RTP between the robot's
+trunk and the scripted debtors), then each test checks what a user would: the stored
+result, disposition and promise, the transcript turns, the recording, the exported row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from robot.cases.csvload import load_csv_file
+from robot.cases.export import export_outcomes
+from robot.config import REPO_ROOT, Settings
+from robot.dialer.runner import Engines, run_campaign
+from robot.sim.debtor import DebtorSimulator
+from robot.sim.scenarios import load_scenarios
+from robot.speech.audio import read_wav, rms_dbfs
+from robot.store.db import Store
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = REPO_ROOT / "campaigns" / "sample"
+CAMPAIGN = "e2e-sample"
+
+
+@dataclass
+class Run:
+    settings: Settings
+    by_phone: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sim_calls: dict[str, int] = field(default_factory=dict)
+    exported: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+async def _run(settings: Settings) -> Run:
+    run = Run(settings)
+    book = load_scenarios(SAMPLE / "scenarios.yaml")
+    async with await Store.open(settings.db_path) as store:
+        await load_csv_file(store, SAMPLE / "accounts.csv", CAMPAIGN)
+    engines = Engines(settings)
+    sim = DebtorSimulator(settings, book, engines.tts, engines.prompts)
+    await sim.warm_up()
+    await sim.start()
+    try:
+        await run_campaign(settings, CAMPAIGN, max_concurrent=3, engines=engines)
+    finally:
+        await sim.stop()
+        await engines.aclose()
+    out = settings.home / "outcomes.csv"
+    async with await Store.open(settings.db_path) as store:
+        campaign = await store.require_campaign(CAMPAIGN)
+        for att in await store.attempts(campaign["id"]):
+            account = await store.account(att["account_id"])
+            assert account is not None
+            run.by_phone[account.phone] = {
+                "attempt": att,
+                "account": account,
+                "turns": await store.turns(att["id"]),
+                "recordings": await store.recordings(att["id"]),
+                "outcome": await store.outcome(att["id"]),
+            }
+        await export_outcomes(store, CAMPAIGN, out)
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            run.exported[row["account_id"]] = row
+    for phone in run.by_phone:
+        run.sim_calls[phone] = len(sim.calls_to(phone))
+    return run
+
+
+@pytest.fixture(scope="module")
+def sample_run(e2e_settings: Settings) -> Run:
+    return asyncio.run(_run(e2e_settings))
+
+
+def _get(run: Run, phone: str) -> dict[str, Any]:
+    assert phone in run.by_phone, f"no attempt stored for {phone}: {sorted(run.by_phone)}"
+    return run.by_phone[phone]
+
+
+def _text(turns: list, speaker: str) -> str:
+    return " ".join(t.text for t in turns if t.speaker == speaker).lower()
+
+
+def _assert_recording(call: dict[str, Any]) -> None:
+    recs = {r.kind: r for r in call["recordings"]}
+    assert "mix" in recs, f"no mixed recording stored: {call['recordings']}"
+    rec = recs["mix"]
+    path = Path(rec.path)
+    assert path.exists() and path.stat().st_size > 8000
+    pcm, rate = read_wav(path)
+    assert rms_dbfs(pcm) > -50, "recording is silent"
+    call_len = float(call["attempt"]["duration_s"])
+    # MixMonitor starts after the answer and stops at the hang-up; allow for the dialplan.
+    assert rec.duration_s == pytest.approx(call_len, abs=max(3.0, 0.25 * call_len)), (
+        rec.duration_s, call_len)
+    import hashlib
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == rec.sha256
+
+
+def _assert_exported(run: Run, call: dict[str, Any]) -> dict[str, str]:
+    row = run.exported[call["account"].id]
+    assert row["disposition"] == call["outcome"]["disposition"]
+    assert row["result"] == call["attempt"]["result"]
+    return row
+
+
+def test_promise_to_pay(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100001")
+    assert call["attempt"]["result"] == "answered"
+    out = call["outcome"]
+    assert out["disposition"] == "ptp"
+    assert Decimal(str(out["ptp_amount"])) == Decimal("200")
+    ptp_date = date.fromisoformat(str(out["ptp_date"]))
+    started = date.fromisoformat(str(call["attempt"]["started_at"])[:10])
+    assert ptp_date.weekday() == 4 and started < ptp_date <= started + timedelta(days=14)
+    turns = call["turns"]
+    assert [t.speaker for t in turns].count("debtor") >= 3
+    assert "two hundred" in _text(turns, "debtor") or "200" in _text(turns, "debtor")
+    assert "record" in _text(turns, "robot")  # the recording notice was spoken
+    _assert_recording(call)
+    row = _assert_exported(sample_run, call)
+    assert Decimal(row["ptp_amount"]) == Decimal("200") and row["ptp_date"] == str(ptp_date)
+    assert row["recording"]
+
+
+def test_wrong_number_never_hears_the_debt(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100002")
+    assert call["attempt"]["result"] == "answered"
+    assert call["outcome"]["disposition"] == "wrong_number"
+    robot_said = _text(call["turns"], "robot")
+    assert "wrong number" in _text(call["turns"], "debtor")
+    for word in ("overdue", "payment", "balance", "debt", "$", "dollars"):
+        assert word not in robot_said, f"robot disclosed {word!r} to a wrong number"
+    _assert_recording(call)
+    _assert_exported(sample_run, call)
+
+
+def test_third_party_gets_no_details(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100003")
+    assert call["outcome"]["disposition"] == "third_party"
+    robot_said = _text(call["turns"], "robot")
+    for word in ("overdue", "balance", "debt", "dollars"):
+        assert word not in robot_said, f"robot disclosed {word!r} to a third party"
+    _assert_recording(call)
+    _assert_exported(sample_run, call)
+
+
+def test_refusal(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100004")
+    assert call["outcome"]["disposition"] == "refused"
+    assert call["outcome"]["ptp_amount"] in (None, "")
+    assert "pay" in _text(call["turns"], "debtor")
+    _assert_recording(call)
+    _assert_exported(sample_run, call)
+
+
+def test_no_answer(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100005")
+    assert call["attempt"]["result"] == "no_answer"
+    assert call["outcome"]["disposition"] == "no_answer"
+    assert call["turns"] == [] and call["recordings"] == []
+    row = _assert_exported(sample_run, call)
+    assert row["ptp_amount"] == "" and row["recording"] == ""
+
+
+def test_busy(sample_run: Run) -> None:
+    call = _get(sample_run, "+15550100006")
+    assert call["attempt"]["result"] == "busy"
+    assert call["outcome"]["disposition"] == "busy"
+    assert call["turns"] == []
+    _assert_exported(sample_run, call)
+
+
+def test_each_account_called_once_per_attempt(sample_run: Run) -> None:
+    assert len(sample_run.by_phone) == 6
+    for phone, n in sample_run.sim_calls.items():
+        assert n == 1, f"{phone} received {n} calls for one attempt"
+
+
+def test_rerun_calls_nobody_again(sample_run: Run) -> None:
+    async def again() -> int:
+        summary = await run_campaign(sample_run.settings, CAMPAIGN, max_concurrent=2)
+        return summary.called
+
+    assert asyncio.run(again()) == 0
