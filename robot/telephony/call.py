@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 NO_INPUT_S = 7.0
 #: Hard cap on one conversation, whatever the dialogue does.
 MAX_CALL_S = 240.0
+#: Asterisk's soft hang-up reason flags (channel.h) that mean "Asterisk is going away".
+SOFTHANGUP_SHUTDOWN = 1 << 2
+SOFTHANGUP_APPUNLOAD = 1 << 4
 #: Pause inserted between two prompts spoken in one turn.
 PROMPT_GAP_MS = 250
 
@@ -296,6 +299,7 @@ class Call:
     def _is_end(self, ev: dict) -> bool:
         """Note what an event says about the dial; True when the channel is gone."""
         kind = ev.get("type")
+        log.debug("call %s: event %s cause=%s soft=%s", self.id, kind, ev.get("cause"), ev.get("soft"))
         if kind == "Dial" and (ev.get("peer") or {}).get("id") == self.id:
             status = ev.get("dialstatus") or None
             if status:
@@ -308,8 +312,16 @@ class Call:
             self.lost = True
             self.hungup.set()
             return True
-        elif kind == "ChannelHangupRequest" and ev.get("cause") is not None:
-            self.res.hangup_cause = self.res.hangup_cause or ev.get("cause")
+        elif kind == "ChannelHangupRequest":
+            cause = ev.get("cause")
+            if not isinstance(cause, int):
+                pass
+            elif ev.get("soft"):
+                # For a soft hang-up Asterisk reports its reason flags, not a Q.850 cause.
+                if cause & (SOFTHANGUP_SHUTDOWN | SOFTHANGUP_APPUNLOAD):
+                    self.lost = True  # Asterisk is stopping under the call
+            else:
+                self.res.hangup_cause = self.res.hangup_cause or cause
         return False
 
     async def _watch(self) -> None:

@@ -36,7 +36,21 @@ class Seen(Observer):
         self.results.append(result.result)
 
 
-async def _scenario(settings: Settings) -> tuple[Seen, list, int, dict]:
+def _crash(settings: Settings) -> None:
+    """Kill Asterisk outright (no hang-ups sent, no goodbye on the WebSocket)."""
+    import os
+    import signal
+    import time
+
+    for pid in asterisk.pids(settings):
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(50):
+        if not asterisk.pids(settings):
+            return
+        time.sleep(0.1)
+
+
+async def _scenario(settings: Settings, how: str) -> tuple[Seen, list, int, dict]:
     book = load_scenarios(DATA / "fault_scenarios.yaml")
     async with await Store.open(settings.db_path) as store:
         await load_csv_file(store, DATA / "fault_accounts.csv", "fault")
@@ -56,7 +70,7 @@ async def _scenario(settings: Settings) -> tuple[Seen, list, int, dict]:
             await asyncio.sleep(0.1)
         else:
             pytest.fail("the call never got going")
-        await asyncio.to_thread(asterisk.down, settings)
+        await asyncio.to_thread(asterisk.down if how == "stop" else _crash, settings)
         await asyncio.sleep(2)
         await asyncio.to_thread(asterisk.up, settings)
         await asyncio.wait_for(run, 120)
@@ -79,8 +93,12 @@ async def _reconnected(sim: DebtorSimulator) -> bool:
     return True
 
 
-def test_asterisk_restart_mid_call(e2e_settings: Settings) -> None:
-    seen, attempts, n_calls, extra = asyncio.run(_scenario(e2e_settings))
+@pytest.mark.parametrize("how", ["stop", "crash"])
+def test_asterisk_restart_mid_call(e2e_settings: Settings, how: str) -> None:
+    import dataclasses
+
+    settings = dataclasses.replace(e2e_settings, db=str(e2e_settings.home / f"fault-{how}.db"))
+    seen, attempts, n_calls, extra = asyncio.run(_scenario(settings, how))
     assert len(attempts) == 1, attempts
     assert attempts[0]["result"] == "interrupted"
     assert attempts[0]["ended_at"]
