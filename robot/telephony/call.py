@@ -144,7 +144,10 @@ class Call:
             channel_id=self.id,
             app=s.ari_app,
             app_args="dial",
-            variables={"DUNBOT_ATTEMPT": self.id, "DUNBOT_AMD": "1" if self.deps.amd else "0"},
+            # DUNBOT_APP overrides the dialplan global, so the call comes back into this
+            # process's app even when several robots share one Asterisk.
+            variables={"DUNBOT_ATTEMPT": self.id, "DUNBOT_AMD": "1" if self.deps.amd else "0",
+                       "DUNBOT_APP": s.ari_app},
             timeout=s.ring_timeout,
         )
         deadline = time.monotonic() + s.ring_timeout + 15

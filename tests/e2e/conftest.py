@@ -9,6 +9,7 @@ Tests marked ``asterisk_restart`` (they stop Asterisk) run after every other tes
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -64,9 +65,12 @@ def e2e_settings(asterisk: Settings, tmp_path_factory: pytest.TempPathFactory) -
     """Like ``asterisk``, with a data folder of its own (store, recordings, exports).
 
     The ARI password is carried over explicitly (it lives in the original data folder),
-    and numbers ring out after 8 s so the no-answer scenario does not take 20.
+    numbers ring out after 8 s so the no-answer scenario does not take 20, and the robot
+    registers an ARI app of its own so another robot on the same Asterisk cannot take
+    its events.
     """
     home = tmp_path_factory.mktemp("dunbot-home")
     return dataclasses.replace(
-        asterisk, home=home, db="", ari_password=asterisk.ensure_ari_password(), ring_timeout=8
+        asterisk, home=home, db="", ari_password=asterisk.ensure_ari_password(), ring_timeout=8,
+        ari_app=f"dunbot-e2e-{os.getpid()}",  # our own robot app on a shared Asterisk
     )
