@@ -41,8 +41,12 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "creating the virtual environment in .venv (speech engines included; a few minutes the first time)"
   "$py" -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip >/dev/null
-  "$venv/bin/pip" install -q -e ".[speech,zh,test]"
+  pip_log="$venv/pip-install.log"
+  if ! { "$venv/bin/pip" install --upgrade pip && "$venv/bin/pip" install -e ".[speech,zh,test]"; } >"$pip_log" 2>&1; then
+    tail -30 "$pip_log" >&2
+    echo "setup: pip install failed; full log: $pip_log" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 

@@ -23,7 +23,7 @@ class CampaignProgress(Observer):
             TimeElapsedColumn(), TextColumn("{task.fields[status]}"),
             console=self.console, transient=False,
         )
-        self.task = self.progress.add_task(f"campaign {name}", total=None, status="")
+        self.task = self.progress.add_task("calls", total=None, status="")
         self.live: dict[str, str] = {}
         self.counts: dict[str, int] = {}
 
