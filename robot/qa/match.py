@@ -1,0 +1,270 @@
+"""Find a rule's phrases in transcript text, the way a human reviewer would.
+
+Transcripts come from ASR or from people typing, so the same sentence arrives in many
+shapes: traditional characters, full-width punctuation, contractions, homophone slips
+("本次通话将被路音") and small misspellings. A reviewer reads past all of that; a rule
+that matched only exact strings would miss most real violations. So each clause is
+normalised first and a phrase then matches in one of four ways, cheapest first:
+
+1. a regular expression written in the rule file (``patterns``);
+2. the plain phrase as a substring (whole words in English);
+3. Mandarin only: the same toneless pinyin syllables (catches homophone ASR slips);
+4. fuzzy, only for long phrases because short ones fuzzily match ordinary words
+   ("sue" ~ "see"): rapidfuzz ratio over pinyin windows of the phrase's own length
+   (Mandarin), partial ratio over letters (English).
+
+Pinyin matches must keep at least half of the phrase's characters, so a name that
+happens to sound like a forbidden word (彭涛先生 ~ 套现) is not taken for it.
+
+A match inside a negation ("we will not sue you", "我们不会起诉您") does not count,
+because compliance cares about what was said, not which words occurred.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ALL_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+#: Clause boundaries; a decimal point or thousands comma inside a number is not one.
+_CLAUSE_SPLIT = re.compile(r"(?<!\d)[.,]|[.,](?!\d)|[;:!?、。，；：！？…\n]+|\s[-—]+\s")
+_EN_CONTRACTIONS = [
+    (r"\bwon't\b", "will not"), (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"),
+    (r"\bain't\b", "is not"), (r"n't\b", " not"), (r"'ll\b", " will"), (r"'re\b", " are"),
+    (r"'ve\b", " have"), (r"'d\b", " would"), (r"\bi'm\b", "i am"), (r"\bgonna\b", "going to"),
+    (r"\b(it|that|there|here|what|who|he|she|this|call|everybody|everyone|nobody|name)'s\b",
+     r"\1 is"),
+]
+_EN_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", "nor", "without"})
+_EN_NEG_BLOCK = frozenset({"i", "we", "they", "he", "she", "but"})
+_EN_CONDITION = frozenset({"if", "unless", "until", "when", "whether"})
+_EN_NEG_WINDOW = 4
+#: A Mandarin negator followed only by these (modal verbs, pronouns, "suggest"...)
+#: still negates what comes next: 不会起诉您, 不建议您通过网贷, 我们不会要求您去借钱.
+_ZH_NEG = re.compile(r"(?:不|没|别|无需|无须|未)[有会要是再去用能想打算对给把跟向找让您你他她们我建议通过求并也更或者和及、\s]{0,8}$")
+_FUZZY_MIN_EN, _FUZZY_MIN_ZH = 20, 4  # shortest phrase (letters / characters) matched fuzzily
+FUZZY_SCORE = 90.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a concept matched: clause index, character span in the normalised clause,
+    and how (``regex``, ``exact``, ``pinyin``, ``fuzzy``) - the "how" goes into the
+    evidence so a reviewer can tell a confident match from a lenient one."""
+
+    clause: int
+    start: int
+    end: int
+    text: str
+    how: str
+
+
+_HitFn = Callable[[int, int, str], "Hit | None"]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A named set of ways to say one thing, compiled from a rule file."""
+
+    name: str
+    lang: str
+    patterns: tuple[re.Pattern[str], ...]
+    phrases: tuple[str, ...]
+    negatable: bool = True
+
+    @functools.cached_property
+    def _pinyin(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((p, tuple(pinyin(p))) for p in self.phrases if _ALL_HAN.match(p) and len(p) >= 2)
+
+
+def normalise(text: str, lang: str) -> str:
+    """Compare-ready text: NFKC (full-width to half-width), lower case, simplified
+    characters, English contractions expanded, thousands separators dropped."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    if lang == "zh":
+        text = to_simplified(text)
+        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])", "", text)
+    else:
+        for pattern, repl in _EN_CONTRACTIONS:
+            text = re.sub(pattern, repl, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clauses(text: str, lang: str) -> list[str]:
+    """Normalised clauses of one turn. Negation and most rules work within a clause:
+    "if you don't pay, we'll sue" has its "don't" in a different clause from "sue"."""
+    out = []
+    for part in _CLAUSE_SPLIT.split(normalise(text, lang)):
+        part = re.sub(r"[\"'()\[\]“”‘’《》<>]", " ", part) if lang == "en" else part
+        part = re.sub(r"\s+", " ", part).strip(" -")
+        if part:
+            out.append(part)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> object | None:
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - the zh extra is not installed
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters (ASR often emits traditional for Mandarin)."""
+    conv = _t2s()
+    return conv.convert(text) if conv is not None else text  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin(text: str) -> tuple[str, ...]:
+    """Toneless syllables, exactly one item per character so spans map back to text.
+    Without pypinyin (the ``zh`` extra) characters stand in for syllables, so matching
+    degrades to exact characters instead of failing."""
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - the zh extra is not installed
+        return tuple(text)
+
+    return tuple(lazy_pinyin(text, errors=lambda s: list(s)))
+
+
+def find(concept: Concept, clause_list: Sequence[str]) -> list[Hit]:
+    """Every non-negated match of ``concept`` in the clauses, in order."""
+    hits: list[Hit] = []
+    for i, clause in enumerate(clause_list):
+        raw = list(_raw_hits(concept, i, clause))
+        for hit in raw:
+            if concept.negatable and negated(clause, hit, raw, concept.lang):
+                continue
+            hits.append(hit)
+    return hits
+
+
+def first(concept: Concept, clause_list: Sequence[str]) -> Hit | None:
+    """The first non-negated match, or None."""
+    found = find(concept, clause_list)
+    return found[0] if found else None
+
+
+def _raw_hits(concept: Concept, i: int, clause: str) -> Iterable[Hit]:
+    seen: set[tuple[int, int]] = set()
+
+    def hit(start: int, end: int, how: str) -> Hit | None:  # records the span once
+        if any(s < end and start < e for s, e in seen):
+            return None
+        seen.add((start, end))
+        return Hit(i, start, end, clause[start:end], how)
+
+    for rx in concept.patterns:
+        for m in rx.finditer(clause):
+            if m.end() > m.start() and (h := hit(m.start(), m.end(), "regex")):
+                yield h
+    for phrase in concept.phrases:
+        if concept.lang == "en":
+            for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", clause):
+                if h := hit(m.start(), m.end(), "exact"):
+                    yield h
+        else:
+            start = clause.find(phrase)
+            while start >= 0:
+                if h := hit(start, start + len(phrase), "exact"):
+                    yield h
+                start = clause.find(phrase, start + 1)
+    if concept.lang == "zh" and _HAN.search(clause):
+        yield from _pinyin_hits(concept, clause, hit)
+    yield from _fuzzy_hits(concept, clause, hit)
+
+
+def _pinyin_hits(concept: Concept, clause: str, hit: _HitFn) -> Iterable[Hit]:
+    syl = pinyin(clause)
+    for phrase, target in concept._pinyin:
+        n = len(target)
+        for s in range(len(syl) - n + 1):
+            if syl[s:s + n] == target and _slip(phrase, clause[s:s + n]) and (h := hit(s, s + n, "pinyin")):
+                yield h
+
+
+def _slip(phrase: str, heard: str) -> bool:
+    """A plausible ASR slip keeps at least half of the characters: 路音 for 录音 is one,
+    but 涛先 (from the name 彭涛先生) sounding like 套现 is a coincidence."""
+    same = sum(a == b for a, b in zip(phrase, heard))
+    return 2 * same >= len(phrase)
+
+
+def _fuzzy_hits(concept: Concept, clause: str, hit: _HitFn) -> Iterable[Hit]:
+    if concept.lang == "zh":
+        # ASR slips substitute characters one for one, so compare windows of the
+        # phrase's own length; a partial ratio would also accept a truncated phrase.
+        syl = pinyin(clause)
+        for phrase, target in concept._pinyin:
+            n = len(target)
+            if n < _FUZZY_MIN_ZH:
+                continue
+            want = " ".join(target)
+            for s in range(len(syl) - n + 1):
+                if (fuzz.ratio(want, " ".join(syl[s:s + n])) >= FUZZY_SCORE
+                        and _slip(phrase, clause[s:s + n]) and (h := hit(s, s + n, "fuzzy"))):
+                    yield h
+        return
+    for phrase in concept.phrases:
+        if len(phrase) < _FUZZY_MIN_EN or len(clause) < len(phrase) - 3:
+            continue
+        al = fuzz.partial_ratio_alignment(phrase, clause, score_cutoff=FUZZY_SCORE)
+        if al is not None:
+            s, e = _word_span(clause, al.dest_start, al.dest_end)
+            if h := hit(s, e, "fuzzy"):
+                yield h
+
+
+def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def negated(clause: str, hit: Hit, others: Sequence[Hit], lang: str) -> bool:
+    """True when a negation governs the match. Earlier matches of the same concept are
+    blanked out first, so one negation covers a list: "不建议您通过网贷或者借钱还款"."""
+    prefix = clause[:hit.start]
+    for other in sorted(others, key=lambda h: -h.start):
+        if other.end <= hit.start:
+            prefix = prefix[:other.start] + ("" if lang == "zh" else " ") + prefix[other.end:]
+    if lang == "zh":
+        # 能不能/是不是/有没有 ask a question; they negate nothing.
+        return bool(_ZH_NEG.search(re.sub(r"(.)[不没]\1", "", prefix)))
+    words = re.findall(r"[\w$'.-]+", prefix)
+    for pos in range(len(words) - 1, max(-1, len(words) - 2 - _EN_NEG_WINDOW), -1):
+        if words[pos] in _EN_NEGATORS:
+            after = words[pos + 1:]
+            before = words[:pos]
+            if any(w in _EN_NEG_BLOCK for w in after) or any(w in _EN_CONDITION for w in before):
+                return False
+            return True
+    return False
+
+
+def compile_template(template: str, synonyms: dict[str, list[str]], regex: bool) -> list[str]:
+    """Expand ``{name}`` references to a synonym list: as an alternation group in a
+    regular expression, or as every combination for a plain phrase (so exact, pinyin
+    and fuzzy matching all see whole phrases)."""
+    names = re.findall(r"\{([A-Za-z_]\w*)\}", template)
+    if regex:
+        for n in names:
+            alts = sorted(synonyms[n], key=len, reverse=True)
+            template = template.replace("{" + n + "}", "(?:" + "|".join(map(re.escape, alts)) + ")")
+        return [template]
+    out = [template]
+    for n in dict.fromkeys(names):
+        out = [t.replace("{" + n + "}", alt) for t in out for alt in synonyms[n]]
+    return out

@@ -1,0 +1,225 @@
+"""Score one call transcript against a rule set.
+
+Every call starts at 100 and each violation deducts its rule's points (up to the
+rule's ``max_deduction`` per call, so ten short silences do not sink an otherwise good
+call). A fatal violation - threat, insult, impersonation, disclosure to a third party,
+pushing the borrower to borrow elsewhere, ignoring a stop request - sets the score to 0
+and raises an alert, because those are the findings a regulator fines for and a
+supervisor must hear about the same day, whatever else went well.
+
+Several rules need to know who is on the line. :func:`track_party` reads the call once
+the way a reviewer would: the borrower is confirmed when a debtor turn says so ("是我",
+"speaking") or answers yes to the agent's identity question; a third-party speaker, or a
+callee saying "wrong number", means whoever listens is not the borrower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from robot.errors import InputError
+from robot.qa.match import Hit, find, first
+from robot.qa.rules import Rule, RuleSet, shipped_rules
+from robot.qa.transcript import AGENT_SIDE, Transcript, Turn, parse_transcript
+
+CODES = ("missing_identity_disclosure", "missing_recording_notice", "missing_right_party_check",
+         "missing_mini_miranda", "missing_ptp_readback", "third_party_disclosure", "threat",
+         "insult", "impersonation", "illegal_funding_pressure", "stop_request_ignored",
+         "excessive_silence", "talk_over")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding. ``turn_index`` is None for something missing from the whole call."""
+
+    code: str
+    turn_index: int | None
+    evidence: str
+    severity: str
+    fatal: bool
+    deduction: int = 0
+
+
+@dataclass(frozen=True)
+class QaResult:
+    score: int
+    alert: bool
+    violations: tuple[Violation, ...]
+
+    def codes(self) -> set[str]:
+        return {v.code for v in self.violations}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"score": self.score, "alert": self.alert,
+                "violations": [{"code": v.code, "turn": v.turn_index, "evidence": v.evidence,
+                                "deduction": v.deduction} for v in self.violations]}
+
+
+@dataclass(frozen=True)
+class Party:
+    """Who was listening before each turn, and when the borrower confirmed identity."""
+
+    confirmed_before: tuple[bool, ...]
+    third_party_before: tuple[bool, ...]
+    confirm_turn: int | None
+    confirm_time: float | None
+
+
+def score_transcript(transcript: Mapping[str, Any] | Transcript,
+                     rules: RuleSet | Mapping[str, RuleSet] | None = None) -> QaResult:
+    """Score a transcript dict (``{"lang", "turns"}``) or a parsed :class:`Transcript`.
+
+    ``rules`` is a rule set, a mapping of language to rule set, or None for the rule set
+    shipped for the transcript's language.
+    """
+    tr = transcript if isinstance(transcript, Transcript) else parse_transcript(transcript)
+    if rules is None:
+        rs = shipped_rules(tr.lang)
+    elif isinstance(rules, RuleSet):
+        rs = rules
+    else:
+        if tr.lang not in rules:
+            raise InputError(f"no QA rules for language {tr.lang!r}")
+        rs = rules[tr.lang]
+    if rs.lang != tr.lang:
+        raise InputError(f"rule set {rs.source} is for {rs.lang!r}, transcript is {tr.lang!r}")
+    party = track_party(tr.turns, rs)
+    found: list[tuple[Rule, int | None, str]] = []
+    for rule in rs.rules:
+        found += [(rule, turn, evidence) for turn, evidence in CHECKS[rule.kind](rule, tr.turns, party)]
+    return _total(found)
+
+
+def _total(found: list[tuple[Rule, int | None, str]]) -> QaResult:
+    used: dict[str, int] = {}
+    violations = []
+    for rule, turn, evidence in sorted(found, key=lambda f: (-1 if f[1] is None else f[1], f[0].code)):
+        points = max(0, min(rule.deduction, rule.max_deduction - used.get(rule.code, 0)))
+        used[rule.code] = used.get(rule.code, 0) + points
+        violations.append(Violation(rule.code, turn, evidence, rule.severity, rule.fatal, points))
+    alert = any(v.fatal for v in violations)
+    score = 0 if alert else max(0, 100 - sum(v.deduction for v in violations))
+    return QaResult(score, alert, tuple(violations))
+
+
+def track_party(turns: tuple[Turn, ...], rs: RuleSet) -> Party:
+    """Follow who is on the line turn by turn (see the module docstring)."""
+    names = rs.concepts
+    if not all(n in names for n in ("identity_confirmed", "identity_question", "affirm", "not_the_person")):
+        return Party(tuple(False for _ in turns), tuple(False for _ in turns), None, None)
+    confirmed, third, asked = False, False, False
+    confirm_turn: int | None = None
+    before_c, before_t = [], []
+    for t in turns:
+        before_c.append(confirmed)
+        before_t.append(third and not confirmed)
+        if t.speaker in AGENT_SIDE:
+            asked = first(names["identity_question"], t.clauses) is not None
+        elif t.speaker == "third_party":
+            third = True
+        elif not confirmed:
+            if first(names["not_the_person"], t.clauses):
+                third = True
+            elif first(names["identity_confirmed"], t.clauses) or (
+                    asked and first(names["affirm"], t.clauses[:2])):
+                confirmed, confirm_turn = True, t.index
+    when = turns[confirm_turn].start if confirm_turn is not None else None
+    return Party(tuple(before_c), tuple(before_t), confirm_turn, when)
+
+
+def _quote(turn: Turn, hit: Hit | None = None) -> str:
+    text = turn.clauses[hit.clause] if hit else turn.text
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+Found = Iterator[tuple[int | None, str]]
+
+
+def _forbidden(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    for t in turns:
+        if t.speaker in rule.speakers and (hit := first(rule.params["concept"], t.clauses)):
+            yield t.index, _quote(t, hit)
+
+
+def _required(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    p = rule.params
+    if p["only_if_right_party"] and party.confirm_turn is None:
+        return
+    t0 = party.confirm_time if p["anchor"] == "right_party" and party.confirm_time is not None else 0.0
+    deadline = t0 + p["within_s"]
+    said = [t for t in turns if t.speaker in rule.speakers and t.start <= deadline]
+    missing = [c.name for c in p["all_of"] if not any(find(c, t.clauses) for t in said)]
+    if missing:
+        anchor = "the call started" if t0 == 0.0 else "the borrower confirmed identity"
+        yield None, f"not said within {p['within_s']:g} s after {anchor}: {', '.join(missing)}"
+
+
+def _disclosures(rule: Rule, turns: tuple[Turn, ...], party: Party, to_third: bool) -> Found:
+    for t in turns:
+        if t.speaker not in rule.speakers or party.confirmed_before[t.index]:
+            continue
+        if party.third_party_before[t.index] == to_third and (
+                hit := first(rule.params["disclosure"], t.clauses)):
+            yield t.index, _quote(t, hit)
+
+
+def _right_party(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    return _disclosures(rule, turns, party, to_third=False)
+
+
+def _third_party(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    return _disclosures(rule, turns, party, to_third=True)
+
+
+def _ptp_readback(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    p = rule.params
+    promises = [t for t in turns if t.speaker not in AGENT_SIDE and first(p["promise"], t.clauses)
+                and (first(p["amount"], t.clauses) or first(p["date"], t.clauses))]
+    for n, promise in enumerate(promises):
+        following = promises[n + 1].index if n + 1 < len(promises) else len(turns)
+        replies = [t for t in turns[promise.index + 1:following] if t.speaker in rule.speakers]
+        if n + 1 < len(promises) and not replies:
+            continue  # the borrower restated the promise before the agent answered
+        if not any(first(p["amount"], t.clauses) and first(p["date"], t.clauses)
+                   for t in replies[:p["within_turns"]]):
+            yield promise.index, _quote(promise)
+
+
+def _stop_ignored(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    p = rule.params
+    stop = next((t for t in turns if t.speaker not in AGENT_SIDE and first(p["stop"], t.clauses)), None)
+    if stop is None:
+        return
+    for t in turns[stop.index + 1:]:
+        if t.speaker in rule.speakers and (hit := first(p["push"], t.clauses)):
+            yield t.index, f"after \"{_quote(stop)}\": {_quote(t, hit)}"
+
+
+def _silence(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    limit = rule.params["max_gap_ms"] / 1000
+    for t in turns[1:]:
+        gap = t.start - max(p.end for p in turns[:t.index])
+        if t.speaker in rule.speakers and gap > limit:
+            yield t.index, f"{gap:.1f} s of silence before this turn (limit {limit:g} s)"
+
+
+def _talk_over(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
+    limit = rule.params["max_overlap_ms"] / 1000
+    for t in turns:
+        if t.speaker not in rule.speakers:
+            continue
+        for o in turns[:t.index]:
+            overlap = min(o.end, t.end) - t.start
+            if o.speaker not in rule.speakers and overlap > limit:
+                yield t.index, (f"started {overlap:.1f} s before the {o.speaker} finished "
+                                f"turn {o.index} (limit {limit:g} s)")
+                break
+
+
+CHECKS: dict[str, Callable[[Rule, tuple[Turn, ...], Party], Found]] = {
+    "forbidden": _forbidden, "required": _required, "right_party_check": _right_party,
+    "third_party_disclosure": _third_party, "ptp_readback": _ptp_readback,
+    "stop_ignored": _stop_ignored, "silence": _silence, "talk_over": _talk_over,
+}
