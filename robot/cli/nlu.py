@@ -23,13 +23,14 @@ def register(subparsers: Any) -> None:
 
 
 def result_json(text: str, lang: str, today: Any) -> str:
-    from robot.dialogue.nlu import parse, slots_to_json
+    from robot.dialogue.nlu import canonical, parse, slots_to_json
 
     res = parse(text, lang, today)
-    out: dict[str, Any] = {"intent": res.intent}
+    intent, confidence = canonical(res)
+    out: dict[str, Any] = {"intent": intent}
     if res.slots:
         out["slots"] = slots_to_json(res.slots)
-    out["confidence"] = round(res.confidence, 2)
+    out["confidence"] = round(confidence, 2)
     return json.dumps(out, ensure_ascii=False)
 
 
@@ -38,7 +39,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     today = parse_today(args.today)
     lines = (ln.rstrip("\n") for ln in sys.stdin) if args.text == "-" else iter([args.text])
-    for line in lines:
-        if line.strip() or args.text != "-":
-            print(result_json(line, args.lang, today), flush=True)
+    for line in lines:  # one object per input line, blank lines included, so outputs pair up
+        print(result_json(line, args.lang, today), flush=True)
     return 0

@@ -64,6 +64,12 @@ class Turn(NamedTuple):
     text: str
     intent: str | None
     slots: dict[str, Any]
+    emotion: str | None = None
+
+
+#: The pseudo-intent ``any`` in ``on:`` is tried before the recognised intents on every
+#: turn; its transitions need a ``when:`` (e.g. two angry turns -> soothe or transfer).
+ANY = "any"
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -98,6 +104,7 @@ class DialogSession:
         self._failures = {"no_input": 0, "no_match": 0}
         self._final: State | None = None
         self._actions: list[Action] = []
+        self._emotion: str | None = None
         self.currency = str(account.get("currency") or script.collector.currency
                             or ("CNY" if script.lang == "zh" else "USD"))
 
@@ -109,6 +116,12 @@ class DialogSession:
         if self.ended:
             return Step([], self.state, True, None, dict(self.slots))
         st = self.script.states[self.state]
+        self._emotion = emotion
+        emotions = [t.emotion for t in self.history] + [emotion]
+        chosen = self._pick(st.on.get(ANY) or self.script.on.get(ANY), emotions)
+        if chosen is not None:
+            self._record(text, ANY, {})
+            return self._step(self._go(chosen), ANY)
         if dtmf and dtmf in st.dtmf:
             candidates: tuple[str, ...] = (st.dtmf[dtmf],)
             heard: dict[str, Any] = {}
@@ -119,7 +132,7 @@ class DialogSession:
         for intent in candidates:
             if intent == "promise_to_pay" and st.slots and intent not in st.on:
                 break
-            chosen = self._pick(st.on.get(intent) or self.script.on.get(intent), emotion)
+            chosen = self._pick(st.on.get(intent) or self.script.on.get(intent), emotions)
             if chosen is not None:
                 self._record(text, intent, heard)
                 if intent == "promise_to_pay":  # "no, make it 300" restates the promise
@@ -139,7 +152,7 @@ class DialogSession:
         """The borrower said nothing before the listening timeout."""
         if self.ended:
             return Step([], self.state, True, None, dict(self.slots))
-        self.history.append(Turn(self.state, "", None, {}))
+        self.history.append(Turn(self.state, "", None, {}, None))
         return self._step(self._fail(self.script.states[self.state], "no_input"), None)
 
     @property
@@ -153,9 +166,9 @@ class DialogSession:
         return Outcome(disposition, amount, day, stop or disposition == "stop_calling", queue)
 
     # -- transitions ------------------------------------------------------------------
-    def _pick(self, options: tuple[Transition, ...] | None, emotion: str | None) -> Transition | None:
+    def _pick(self, options: tuple[Transition, ...] | None, emotions: list[str | None]) -> Transition | None:
         for t in options or ():
-            if t.when is None or t.when.holds(emotion, self.account):
+            if t.when is None or t.when.holds(emotions, self.account):
                 return t
         return None
 
@@ -213,7 +226,7 @@ class DialogSession:
         return st.say
 
     def _record(self, text: str, intent: str | None, heard: dict[str, Any]) -> None:
-        self.history.append(Turn(self.state, text, intent, dict(heard)))
+        self.history.append(Turn(self.state, text, intent, dict(heard), self._emotion))
 
     def _step(self, prompts: list[Prompt], intent: str | None) -> Step:
         return Step(prompts, self.state, self.ended, intent, dict(self.slots))

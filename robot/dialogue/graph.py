@@ -71,7 +71,7 @@ def check(data: dict[str, Any], loc: Locator) -> list[str]:
     states: dict[str, Any] = {k: (v or {}) for k, v in data["states"].items()}
     names = ", ".join(states)
     problems: list[str] = []
-    known_intents = set(INTENTS) | set(data.get("phrases") or {})
+    known_intents = set(INTENTS) | set(data.get("phrases") or {}) | {"any"}
 
     if data["start"] not in states:
         problems.append(loc.at(("start",), f"state '{data['start']}' does not exist (states: {names})"))
@@ -80,6 +80,13 @@ def check(data: dict[str, Any], loc: Locator) -> list[str]:
             problems.append(loc.at(path, f"transition target '{target}' does not exist (states: {names})"))
 
     def check_intents(on: dict[str, Any], base: tuple[Any, ...]) -> None:
+        spec = on.get("any")
+        if spec is not None:
+            for i, item in enumerate(spec if isinstance(spec, list) else [spec]):
+                if not (isinstance(item, dict) and item.get("when")):
+                    path = (*base, "on", "any") + ((i,) if isinstance(spec, list) else ())
+                    problems.append(loc.at(path, "'any' is tried on every turn, so each of its "
+                                                 "transitions needs a when: (e.g. {emotion: angry, turns: 2})"))
         for intent in on:
             if intent not in known_intents:
                 problems.append(loc.at((*base, "on", intent), f"unknown intent '{intent}' (known: "
@@ -177,7 +184,8 @@ def _transition(spec: Any) -> Transition:
     if when:
         emo = when.get("emotion", ())
         cond = Condition(tuple([emo] if isinstance(emo, str) else emo),
-                         {k: tuple(v if isinstance(v, list) else [v]) for k, v in (when.get("account") or {}).items()})
+                         {k: tuple(v if isinstance(v, list) else [v]) for k, v in (when.get("account") or {}).items()},
+                         int(when.get("turns", 1)))
     return Transition(spec["goto"], cond, dict(spec.get("set") or {}), _action(spec.get("action")))
 
 

@@ -7,7 +7,7 @@ stays free of validation code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,15 +38,23 @@ class Action:
 
 @dataclass(frozen=True)
 class Condition:
-    """A ``when:`` guard: the caller's emotion is one of ``emotion`` (if given) and every
-    listed account field has one of the listed values."""
+    """A ``when:`` guard: the caller's emotion is one of ``emotion`` (if given) on this
+    turn and on the ``turns - 1`` caller turns before it ("two angry turns in a row" is
+    ``{emotion: angry, turns: 2}``), and every listed account field has one of the
+    listed values."""
 
     emotion: tuple[str, ...] = ()
     account: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    turns: int = 1
 
-    def holds(self, emotion: str | None, account: Mapping[str, Any]) -> bool:
-        if self.emotion and emotion not in self.emotion:
-            return False
+    def holds(self, emotions: str | None | Sequence[str | None], account: Mapping[str, Any]) -> bool:
+        """``emotions``: this turn's label, or the labels of the caller's turns so far,
+        oldest first, ending with this turn's."""
+        recent = [emotions] if emotions is None or isinstance(emotions, str) else list(emotions)
+        if self.emotion:
+            tail = recent[-self.turns:]
+            if len(tail) < self.turns or any(e not in self.emotion for e in tail):
+                return False
         return all(account.get(k) in allowed for k, allowed in self.account.items())
 
 

@@ -32,8 +32,12 @@ from robot.dialogue.dates import en_date, zh_date
 from robot.dialogue.numbers import ZH_NUM_CHARS, en_amount, zh_amount
 
 INTENTS = (*nlu_rules.PRIORITY, "unknown")
+#: The collection-domain intents a transcript is labelled with outside any dialogue
+#: state (``dunbot nlu parse``, the accuracy corpus). ``affirm``/``deny`` only mean
+#: something as answers to the robot's last question, so they are script-level extras.
+CANONICAL = tuple(i for i in INTENTS if i not in ("affirm", "deny"))
 _EXACT, _PINYIN, _FUZZY, _SLOTS_ONLY = 1.0, 0.9, 0.75, 0.6
-_FUZZY_MIN = 80.0
+_FUZZY_MIN = 85.0
 _BARE_ZH, _BARE_EN = 2, 12  # characters of non-slot text a bare slot answer may carry
 _PLAIN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
@@ -106,10 +110,14 @@ def normalise(text: str, lang: str) -> str:
             text = conv.convert(text)
         for wrong, right in nlu_rules.ZH_SLIPS.items():
             text = text.replace(wrong, right)
+        for pattern, repl in nlu_rules.ZH_SLIP_PATTERNS:
+            text = re.sub(pattern, repl, text)
         text = re.sub(r"[^\w.%$]", "", text)
     else:
         text = re.sub(r"[^\w\s'$./%-]", " ", text)
         text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+        for pattern, repl in nlu_rules.EN_SLIPS:
+            text = re.sub(pattern, repl, text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " " if lang == "en" else "", text)
     text = re.sub(r"(?<!\w)-|-(?!\w)", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -154,7 +162,15 @@ def _score(text: str, lang: str, phrases: Iterable[_Phrase]) -> dict[str, float]
                 spaced = f" {' '.join(syllables)} "
             if f" {ph.pinyin} " in spaced:
                 scores[ph.intent] = _PINYIN
-    if scores or lang != "zh":
+    if scores:
+        return scores
+    if lang != "zh":  # typos and slips: key phrases against word windows of equal length
+        words = text.split()
+        for phrase, intent in nlu_rules.EN_FUZZY.items():
+            n = phrase.count(" ") + 1
+            windows = [" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 0))]
+            if windows and process.extractOne(phrase, windows, scorer=fuzz.ratio, score_cutoff=_FUZZY_MIN + 5):
+                scores[intent] = _FUZZY
         return scores
     syllables = syllables if syllables is not None else _pinyin(text)
     windows: dict[int, list[str]] = {}
@@ -192,7 +208,21 @@ def parse(text: str, lang: str, today: date,
         scores["promise_to_pay"] = _SLOTS_ONLY
     if not ranked:
         return NluResult("unknown", slots, 0.0, ())
+    if ranked[0] == "already_paid":  # "I paid on Monday": a past date, not a promise
+        slots = {}
     return NluResult(ranked[0], slots, scores[ranked[0]], tuple(ranked))
+
+
+def canonical(res: NluResult) -> tuple[str, float]:
+    """The result as a canonical intent with its confidence: the best candidate that is
+    canonical; a bare "yes" (affirm) to a cold call is the right party answering, so it
+    reads as ``identity_confirmed``; a bare "no" says nothing by itself (``unknown``)."""
+    for name in res.candidates:
+        if name in CANONICAL:
+            return name, (res.confidence if name == res.intent else min(res.confidence, _PINYIN))
+    if res.intent == "affirm":
+        return "identity_confirmed", min(res.confidence, _SLOTS_ONLY)
+    return "unknown", 0.0
 
 
 def slots_to_json(slots: Mapping[str, Any]) -> dict[str, Any]:

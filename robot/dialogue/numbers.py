@@ -40,7 +40,7 @@ ZH_NUM_RE = re.compile(rf"[0-9{ZH_NUM_CHARS[3:]}][{ZH_NUM_CHARS}.]*")
 _ZH_CURRENCY = r"(?:块钱|块|元|人民币|美元|美金|刀|rmb)"
 _ZH_NOT_MONEY = ("号", "日", "月", "天", "周", "个", "点", "年", "岁", "次", "分钟", "小时",
                  "星期", "礼拜", "期", "位", "%")
-_ZH_FULL_RE = re.compile(r"全部|全额|全款|一次性|还清|结清|都还|一起还|所有的钱")
+_ZH_FULL_RE = re.compile(r"全部|全额|全款|一次性|还清(?!了)|结清(?!了)|都还|一起还|所有的钱")
 
 
 def to_decimal(text: str) -> Decimal | None:
