@@ -62,3 +62,7 @@ class SpeechError(DunbotError):
 
 class ModelMissing(SpeechError):
     """An engine's model files are not where the configuration says they are."""
+
+
+class AccessDenied(StoreError):
+    """A collector asked for, or acted on, a case that is not placed with it."""

@@ -8,6 +8,8 @@ any case or spacing.
 
 from __future__ import annotations
 
+import asyncio
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -28,6 +30,8 @@ __all__ = [
 ]  # fmt: skip
 
 BATCH = 1000
+#: Rows validated between two turns of the event loop (progress updates, store writes).
+YIELD_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -71,19 +75,62 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     raise InputError("neither UTF-8 nor GB18030 text", where=source)
 
 
-def read_call_list(path: Path) -> CallList:
-    """Decode and split the file; only a missing header or column is fatal."""
+def detect_encoding(data: bytes, source: str) -> str:
+    """The encoding :func:`decode` would choose, checked without building the text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        dec = codecs.getincrementaldecoder(encoding)()
+        try:
+            for i in range(0, len(data), 1 << 22):
+                dec.decode(data[i : i + (1 << 22)])
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+            encoding = "utf-8"
+        return encoding
+    raise InputError("neither UTF-8 nor GB18030 text", where=source)
+
+
+class _StreamedRows:
+    """Data rows decoded and split as they are iterated (once): a million-row list
+    stays a file in memory, not a million lists. ``len`` is the line count, for
+    progress display only."""
+
+    def __init__(self, records: Iterator[tuple[int, list[str]]], lines: int) -> None:
+        self._records, self._lines = records, lines
+
+    def __len__(self) -> int:
+        return self._lines
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return ((n, cells) for n, cells in self._records if any(c.strip() for c in cells))
+
+
+def read_call_list(path: Path, required: tuple[str, ...] = REQUIRED, *,
+                   stream: bool = False) -> CallList:
+    """Decode and split the file; only a missing header or column is fatal.
+
+    ``required`` lets other bank files (payments) share the reader and its rules.
+    ``stream``: the rows are read while iterated, once (big files; same rows)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
-    text, encoding = decode(data, str(path))
-    records = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
+    if stream:
+        encoding = detect_encoding(data, str(path))
+        text_io = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig"
+                                   if encoding.startswith("utf-8") else encoding, newline="")
+        lazy = enumerate(csv.reader(text_io), start=1)
+        first = next(lazy, None)
+        records = [first] if first is not None else []
+    else:
+        text, encoding = decode(data, str(path))
+        records = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
     if not records or not any(c.strip() for c in records[0][1]):
         raise InputError("empty file (no header row)", where=f"{path} row 1")
     header = records[0][1]
     columns = [normalise_header(h) for h in header]
-    missing = [c for c in REQUIRED if c not in columns]
+    missing = [c for c in required if c not in columns]
     if missing:
         raise InputError(
             f"header lacks required column(s) {', '.join(missing)}", where=f"{path} row 1"
@@ -91,6 +138,9 @@ def read_call_list(path: Path) -> CallList:
     dupes = sorted({c for c in columns if c and columns.count(c) > 1})
     if dupes:
         raise InputError(f"header repeats column(s) {', '.join(dupes)}", where=f"{path} row 1")
+    if stream:
+        return CallList(encoding, header, columns,
+                        _StreamedRows(lazy, max(data.count(b"\n") - 1, 0)))  # type: ignore[arg-type]
     # Blank lines and Excel's trailing ",,,," rows carry nothing: skip, don't reject.
     rows = [(n, cells) for n, cells in records[1:] if any(c.strip() for c in cells)]
     return CallList(encoding, header, columns, rows)
@@ -152,24 +202,47 @@ async def load_call_list(
     The reject file is written when there are rejects, and rewritten (header only) if an
     old one exists, so it never describes a previous load.
     """
-    cl = read_call_list(path)
+    cl = read_call_list(path, stream=True)
     rejects_path = rejects_path or reject_path_for(path)
     rejects: list[Reject] = []
-    inserted = updated = 0
+    counts = [0, 0]  # inserted, updated
     batch: list[Account] = []
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"loading {path.name}", total=len(cl.rows))
-        for item in check_rows(cl, today, str(path)):
-            if isinstance(item, Reject):
-                rejects.append(item)
-            else:
-                batch.append(item)
-            if len(batch) >= batch_size:
-                ins, upd = await store.upsert_accounts(campaign_id, batch)
-                inserted, updated, batch = inserted + ins, updated + upd, []
-            bar.advance(task)
-        ins, upd = await store.upsert_accounts(campaign_id, batch)
-        inserted, updated = inserted + ins, updated + upd
+    # Batch N is written (in the store's thread) while batch N+1 is validated; batches
+    # are still written one at a time and in order, and a failed write stops the load
+    # before the next batch starts, as if they ran one after the other.
+    writing: asyncio.Task[tuple[int, int]] | None = None
+
+    async def settle() -> None:
+        nonlocal writing
+        if writing is not None:
+            ins, upd = await writing
+            writing = None
+            counts[0] += ins
+            counts[1] += upd
+
+    try:
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"loading {path.name}", total=len(cl.rows))
+            for n, item in enumerate(check_rows(cl, today, str(path)), start=1):
+                if isinstance(item, Reject):
+                    rejects.append(item)
+                else:
+                    batch.append(item)
+                if len(batch) >= batch_size:
+                    await settle()
+                    writing = asyncio.create_task(store.upsert_accounts(campaign_id, batch))
+                    batch = []
+                if n % YIELD_EVERY == 0:
+                    bar.advance(task, YIELD_EVERY)
+                    await asyncio.sleep(0)  # let the write in flight take its next step
+            await settle()
+            ins, upd = await store.upsert_accounts(campaign_id, batch)
+            counts[0] += ins
+            counts[1] += upd
+    finally:
+        if writing is not None and not writing.done():
+            await asyncio.wait({writing})  # never leave a transaction half-way
+    inserted, updated = counts
     written = None
     if rejects or rejects_path.exists():
         write_rejects(rejects_path, cl, rejects)

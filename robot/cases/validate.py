@@ -6,6 +6,7 @@ cell text. All problems of a row are reported together, so the bank fixes a row 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 
 
+@functools.lru_cache(maxsize=4096)  # called once per cell: a file has few distinct names
 def normalise_header(name: str) -> str:
     """'Account ID ' / 'account-id' / 'AMOUNT_DUE' -> 'account_id' / 'amount_due'."""
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip()).lower()

@@ -95,6 +95,20 @@ class Store:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
+    @asynccontextmanager
+    async def transaction(self, what: str) -> AsyncIterator[aiosqlite.Connection]:
+        """One all-or-nothing transaction for modules that own their tables
+        (``robot.cases.*``); ``what`` names the operation in error messages."""
+        async with self._tx(what) as db:
+            yield db
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read-only statement (outside any transaction)."""
+        try:
+            return await self._all(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+
     # -- campaigns ---------------------------------------------------------------
     async def ensure_campaign(
         self, name: str, script: str | None = None, lang: str | None = None

@@ -1,0 +1,80 @@
+"""REST API: token auth, files idempotent on re-send, agencies confined to their cases."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from lifecycle_helpers import account_file, payment_file
+from robot.cases.api import create_token, make_app, openapi
+from robot.cases.placement import load_plan, place, save_collectors
+from robot.cases.strategy import load_strategy_text
+from robot.cases.treat import run_strategy
+from robot.store.db import Store
+
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
+
+
+def test_published_spec_is_current() -> None:
+    assert json.loads((DOCS / "openapi.json").read_text()) == openapi()
+
+
+async def test_bank_and_agency_flows(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "d.db") as store:
+        bank = await create_token(store, "bank1", "bank")
+        client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
+        await client.start_server()
+        try:
+            h = {"Authorization": f"Bearer {bank}"}
+            body = account_file(tmp_path / "a.csv", [{}, {}, {"amount_due": "x"}]).read_bytes()
+            url = "/v1/account-files?today=2026-11-01"
+            assert (await client.post(url, data=body)).status == 401
+            bad = {"Authorization": "Bearer nope"}
+            assert (await client.post(url, data=body, headers=bad)).status == 401
+            r = await client.post(url, data=body, headers=h)
+            first = await r.json()
+            assert r.status == 200 and (first["inserted"], first["rejected"]) == (2, 1)
+            assert first["rejects"] == [{"row": 4, "reason": "bad amount_due 'x' (a number"
+                                         " such as 1234.50)"}]  # fmt: skip
+            again = await (await client.post(url, data=body, headers=h)).json()
+            assert again["already"] and again["inserted"] == 2
+            assert (await store.query("SELECT COUNT(*) FROM cases"))[0][0] == 2
+            pay = payment_file(tmp_path / "p.csv", [("P1", "A1", "10.00", "2026-11-02")])
+            for _ in range(2):
+                r = await client.post("/v1/payment-files", data=pay.read_bytes(), headers=h)
+                assert r.status == 200
+            assert (await store.query("SELECT COUNT(*) FROM payments"))[0][0] == 1
+            case = await (await client.get("/v1/cases/A1", headers=h)).json()
+            assert case["balance"] == "1000.00" and case["bucket"] == "M1"
+
+            plan = tmp_path / "plan.yaml"
+            plan.write_text("method: round_robin\ncollectors:\n"
+                            "  - {id: east, kind: agency, capacity: 9}\n"
+                            "  - {id: west, kind: agency, capacity: 9}\n")
+            await save_collectors(store, load_plan(plan))
+            await run_strategy(store, load_strategy_text("default: {treatment: agency}\n"),
+                               date(2026, 11, 1))
+            await place(store, date(2026, 11, 1), method="round_robin")
+            east = {"Authorization": f"Bearer {await create_token(store, 'e', 'agency', 'east')}"}
+            assert (await client.get("/v1/agency/cases", headers=h)).status == 403
+            assert (await client.post(url, data=body, headers=east)).status == 403
+            mine = await (await client.get("/v1/agency/cases", headers=east)).json()
+            assert [c["account_id"] for c in mine["cases"]] == ["A1"]
+            assert (await client.get("/v1/agency/cases/A2", headers=east)).status == 404
+            act = {"kind": "call", "result": "right_party"}
+            r = await client.post("/v1/agency/cases/A2/actions", json=act, headers=east)
+            assert r.status == 404
+            key = {**east, "Idempotency-Key": "k1"}
+            ids = [(await (await client.post("/v1/agency/cases/A1/actions", json=act,
+                                             headers=key)).json())["id"] for _ in range(2)]
+            assert ids[0] == ids[1]
+            r = await client.post("/v1/agency/cases/A1/actions", json={"kind": "dance"},
+                                  headers=east)
+            assert r.status == 400
+            one = await (await client.get("/v1/agency/cases/A1", headers=east)).json()
+            assert len(one["actions"]) == 1
+        finally:
+            await client.close()
