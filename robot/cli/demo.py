@@ -49,6 +49,7 @@ async def run_demo(settings: Settings, sample: Path, max_concurrent: int, keep: 
     from robot.cases.csvload import load_csv_file
     from robot.cases.export import export_outcomes
     from robot.cli.progress import CampaignProgress
+    from robot.dialer.dialing import simulated_daytime
     from robot.dialer.runner import Engines, install_stop_handler, run_campaign
     from robot.sim.debtor import DebtorSimulator
     from robot.sim.scenarios import load_scenarios
@@ -79,8 +80,10 @@ async def run_demo(settings: Settings, sample: Path, max_concurrent: int, keep: 
     console.print(f"[bold]4/5[/] calling (up to {max_concurrent} at once)")
     try:
         async with CampaignProgress(settings, name, console=console) as progress:
+            # The debtors are simulated: the calling rules see 10:00 New York time.
             await run_campaign(settings, name, max_concurrent=max_concurrent,
-                               engines=engines, observer=progress, stop=stop)
+                               engines=engines, observer=progress, stop=stop,
+                               clock=simulated_daytime("America/New_York"))
     finally:
         await sim.stop()
         await engines.aclose()

@@ -4,11 +4,15 @@ Crash safety is the runner's job. Before each dial it commits the attempt (whose
 also the Asterisk channel id, so a retried originate can never place a second call);
 when the call ends it commits the whole result — attempt, turns, outcome, recordings —
 in one transaction. Killing the process between calls loses nothing; killing it
-during a call leaves an attempt that the next run marks ``interrupted``; a restarted
-run only calls accounts without a finished attempt.
+during a call leaves an attempt that the next run marks ``interrupted`` (and retries
+at once); a finished attempt is retried only when the campaign's retry rules say so.
 
-This first dialer is progressive: keep up to ``max_concurrent`` calls up. Pacing and
-the compliance guard come in front of :func:`run_campaign` without changing it.
+The dialer is progressive: keep up to ``max_concurrent`` calls up. Which accounts are
+called is decided by :class:`~robot.dialer.dialing.Dialing`: finished accounts and
+retries not yet due are left alone, and right before every dial the compliance guard
+is asked again and its decision (with the explanation, and the attempt id when it
+allows the call) is stored. One run is one pass: what is not callable now is reported
+with the reason, and a later run picks it up when it is due.
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from robot.config import REPO_ROOT, Settings
+from robot.dialer.dialing import Clock, Dialing, utc_now
+from robot.dialer.guard import Decision
+from robot.dialer.settings import DialerSettings
 from robot.errors import DunbotError
 from robot.logs import mask_phone
+from robot.store import dialer as ds
 from robot.store.db import Store
 from robot.store.models import Account
 from robot.telephony.ari import AriClient
@@ -40,6 +48,7 @@ class Observer:
 
     def planned(self, count: int) -> None: ...
     def dialing(self, account: Account, attempt_id: str) -> None: ...
+    def blocked(self, account: Account, decision: Decision) -> None: ...
     def done(self, account: Account, result: CallResult) -> None: ...
 
 
@@ -49,6 +58,13 @@ class RunSummary:
     called: int = 0
     by_disposition: dict[str, int] = field(default_factory=dict)
     stopped_early: bool = False
+    finished: int = 0  # accounts done (final outcome or attempt limit)
+    waiting: int = 0  # accounts whose retry is not due yet
+    blocked: dict[str, int] = field(default_factory=dict)  # blocked by the guard, by rule
+
+    def block(self, decision: Decision) -> None:
+        rule = decision.rule or "?"
+        self.blocked[rule] = self.blocked.get(rule, 0) + 1
 
 
 def default_script_path(lang: str) -> Path:
@@ -105,8 +121,12 @@ async def run_campaign(
     engines: Engines | None = None,
     observer: Observer | None = None,
     stop: asyncio.Event | None = None,
+    clock: Clock = utc_now,
 ) -> RunSummary:
-    """Call every pending account of campaign ``name``; return counts by disposition."""
+    """Call every account of campaign ``name`` that is due and callable now.
+
+    ``clock`` is the dialer's idea of now (the guard's and the retries'); tests set it.
+    """
     from robot.dialogue.engine import DialogSession
     from robot.telephony.asterisk import spool_dir
 
@@ -123,7 +143,13 @@ async def run_campaign(
         recovered = await store.recover_interrupted()
         if recovered:
             log.warning("marked %d attempt(s) left by an earlier run as interrupted", recovered)
-        pending = await store.pending_accounts(campaign["id"])
+        dialing = await Dialing.open(store, campaign["id"], clock)
+        selection = await dialing.select(await ds.campaign_accounts(store, campaign["id"]))
+        summary.finished, summary.waiting = selection.finished, len(selection.waiting)
+        for account, decision in selection.blocked:
+            summary.block(decision)
+            observer.blocked(account, decision)
+        pending = selection.to_dial
         if limit is not None:
             pending = pending[:limit]
         observer.planned(len(pending))
@@ -140,6 +166,7 @@ async def run_campaign(
             prompts=engines.prompts, script_for=engines.script_for,
             session_factory=lambda script, acc, today: DialogSession(script, acc, today),
             today_for=local_today, amd=amd, spool_dir=spool_dir(settings),
+            machine_message=machine_message(dialing.settings),
         )
         slots = asyncio.Semaphore(max_concurrent)
         store_lock = asyncio.Lock()
@@ -151,6 +178,11 @@ async def run_campaign(
                 await ari.connected.wait()  # never begin an attempt while Asterisk is away
                 attempt_id = uuid.uuid4().hex
                 async with store_lock:
+                    decision = await dialing.decide(account, attempt_id)
+                    if not decision.callable:
+                        summary.block(decision)
+                        observer.blocked(account, decision)
+                        return
                     await store.begin_attempt(attempt_id, campaign["id"], account)
                 observer.dialing(account, attempt_id)
                 result = await Call(deps, attempt_id, account).run()
@@ -181,6 +213,26 @@ async def run_campaign(
         if own_engines and engines is not None:
             await engines.aclose()
         await store.close()
+
+
+def machine_message(s: DialerSettings) -> Callable[[Account], str] | None:
+    """``account -> message`` for campaigns that leave voicemail, else ``None``.
+
+    Rendering once per language up front fails the run before any dial when the
+    template or the campaign's voicemail fields are not a limited-content message.
+    """
+    if s.machine != "voicemail":
+        return None
+    from robot.dialer.voicemail import render
+
+    assert s.business_name and s.contact_name and s.callback_number  # checked by settings
+    messages = {lang: render(lang, s.business_name, s.contact_name, s.callback_number)
+                for lang in ("en", "zh")}
+
+    def message(account: Account) -> str:
+        return messages[account.lang]
+
+    return message
 
 
 def install_stop_handler(stop: asyncio.Event) -> None:
@@ -218,8 +270,12 @@ def run_campaign_cli(args: Any) -> int:
 
     summary = asyncio.run(main())
     if summary.called == 0:
-        print(f"campaign {args.name}: nothing to call (every account has a finished attempt)")
+        print(f"campaign {args.name}: nothing to call now")
     else:
         print(f"campaign {args.name}: {summary.called} call(s): "
               + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_disposition.items())))
+    print(f"  finished {summary.finished}, retry not due {summary.waiting}"
+          + "".join(f", blocked by {k} {v}" for k, v in sorted(summary.blocked.items())))
+    if summary.blocked or summary.waiting:
+        print(f"  see: dunbot campaign plan {args.name}")
     return 0

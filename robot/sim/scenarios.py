@@ -14,6 +14,12 @@ A scenario file maps phone numbers to behaviours::
           - "Yes, speaking."
           - "I can pay two hundred dollars next Friday."
         then: wait_hangup   # after the last reply: wait_hangup | hangup
+        barge_in_after_ms: 1500  # optional: say reply number barge_in_reply (0-based)
+        barge_in_reply: 1        #   this long after the robot starts, over its prompt
+      "+15550100021":
+        name: voicemail
+        answer: machine     # answer with a recorded greeting (AMD hears a machine),
+                            # then stay silent, as a mailbox recording the caller does
 
 Numbers not listed get ``defaults.unknown`` (``no_answer`` unless set).
 """
@@ -28,7 +34,13 @@ import yaml
 
 from robot.errors import InputError
 
-ANSWERS = ("answer", "busy", "no_answer", "reject")
+ANSWERS = ("answer", "busy", "no_answer", "reject", "machine")
+#: What a ``machine`` says unless the scenario gives its own greeting: long and wordy,
+#: so answering-machine detection hears a recording, not a person.
+MACHINE_GREETING = ("Hi, you have reached the voicemail of Sam Taylor. I am not available "
+                    "to take your call right now. Please leave your name, your number and "
+                    "a short message after the tone, and I will call you back as soon as I "
+                    "can. Thank you.")
 THEN = ("wait_hangup", "hangup")
 
 
@@ -43,6 +55,10 @@ class Scenario:
     lang: str = "en"
     turn_silence_ms: int = 900
     answer_delay_s: float = 0.5
+    #: Talk over the robot: the reply number ``barge_in_reply`` (0-based) is spoken
+    #: this long after the robot's turn starts being heard, instead of after it ends.
+    barge_in_after_ms: int | None = None
+    barge_in_reply: int = 0
 
 
 @dataclass
@@ -100,12 +116,21 @@ def load_scenarios(path: Path | str) -> ScenarioBook:
             raise InputError("replies must be a list of sentences",
                              where("scenarios", str(number), "replies"))
         key = normalise(str(number))
+        greeting = merged.get("greeting", MACHINE_GREETING if answer == "machine" else "Hello?")
+        if answer == "machine":
+            if replies:
+                raise InputError("a machine does not reply: leave out replies",
+                                 where("scenarios", str(number), "replies"))
+            then = "wait_hangup"
         book[key] = Scenario(
             number=key, name=str(merged.get("name", key)), answer=answer,
-            greeting=merged.get("greeting", "Hello?"), replies=replies, then=then,
+            greeting=greeting, replies=replies, then=then,
             lang=str(merged.get("lang", "en")),
             turn_silence_ms=int(merged.get("turn_silence_ms", 900)),
             answer_delay_s=float(merged.get("answer_delay_s", 0.5)),
+            barge_in_after_ms=(int(merged["barge_in_after_ms"])
+                               if merged.get("barge_in_after_ms") is not None else None),
+            barge_in_reply=int(merged.get("barge_in_reply", 0)),
         )
     return ScenarioBook(book, unknown=str(defaults.get("unknown", "no_answer")))
 

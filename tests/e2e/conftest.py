@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
 
@@ -74,3 +75,12 @@ def e2e_settings(asterisk: Settings, tmp_path_factory: pytest.TempPathFactory) -
         asterisk, home=home, db="", ari_password=asterisk.ensure_ari_password(), ring_timeout=8,
         ari_app=f"dunbot-e2e-{os.getpid()}",  # our own robot app on a shared Asterisk
     )
+
+
+@pytest.fixture(scope="session")
+def daytime() -> Callable[..., Callable[[], datetime]]:
+    """``daytime(tz, hour)``: a dialer clock that shows ``hour``:00 in ``tz`` to the calling
+    rules (calls go to simulated debtors; see ``robot.dialer.dialing.simulated_daytime``)."""
+    from robot.dialer.dialing import simulated_daytime
+
+    return simulated_daytime

@@ -12,6 +12,7 @@ import pytest
 
 from robot.cases.csvload import load_csv_file
 from robot.config import REPO_ROOT, Settings
+from robot.dialer.dialing import simulated_daytime
 from robot.dialer.runner import Engines, Observer, run_campaign
 from robot.sim.debtor import DebtorSimulator
 from robot.sim.scenarios import load_scenarios
@@ -60,7 +61,8 @@ async def _scenario(settings: Settings, how: str) -> tuple[Seen, list, int, dict
     await sim.start()
     seen = Seen()
     run = asyncio.create_task(
-        run_campaign(settings, "fault", max_concurrent=1, engines=engines, observer=seen))
+        run_campaign(settings, "fault", max_concurrent=1, engines=engines, observer=seen,
+                     clock=simulated_daytime("America/New_York")))
     try:
         # Wait until the debtor has answered and said something: the call is live.
         for _ in range(600):

@@ -66,3 +66,25 @@ def test_replies_must_be_sentences(tmp_path: Path) -> None:
     path = _write(tmp_path, 'scenarios:\n  "100":\n    replies: {a: 1}\n')
     with pytest.raises(InputError, match="replies"):
         load_scenarios(path)
+
+
+def test_machine_answers_with_a_long_greeting(tmp_path: Path) -> None:
+    from robot.sim.scenarios import MACHINE_GREETING
+
+    path = _write(tmp_path, """
+scenarios:
+  "+15550100021": {answer: machine}
+  "+15550100022": {answer: machine, greeting: "You reached Sam. Leave a message after the tone please."}
+""")
+    book = load_scenarios(path)
+    sc = book.for_number("+15550100021")
+    assert sc.answer == "machine" and sc.greeting == MACHINE_GREETING and sc.replies == []
+    assert len(sc.greeting.split()) > 20  # far more words than AMD allows a person
+    assert book.for_number("+15550100022").greeting.startswith("You reached Sam")
+    bad = _write(tmp_path, """
+scenarios:
+  "+1555": {answer: machine, replies: ["hello"]}
+""")
+    with pytest.raises(InputError, match="a machine does not reply") as exc:
+        load_scenarios(bad)
+    assert ":3:" in str(exc.value)
