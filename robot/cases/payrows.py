@@ -9,18 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from robot.cases.money import to_minor
-from robot.cases.validate import normalise_header
+from robot.cases.validate import normalise_header, parse_amount, parse_date
 from robot.errors import InputError
 
 PAY_REQUIRED = ("payment_id", "account_id", "amount", "paid_on")
 PAY_OPTIONAL = ("currency", "channel", "reference")
 
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -48,33 +45,3 @@ def validate_payment(row: dict[str, str], rownum: int, source: str = "payment fi
     assert amount is not None and paid_on is not None
     return Payment(cells["payment_id"], cells["account_id"], to_minor(amount), currency,
                    paid_on, cells.get("channel", ""), cells.get("reference", ""))  # fmt: skip
-
-
-def parse_amount(raw: str, col: str, problems: list[str]) -> Decimal | None:
-    """A positive exact amount with at most two decimals; '1,234.50' is accepted."""
-    if not raw:
-        return None
-    text = raw.replace(",", "") if _THOUSANDS.match(raw) else raw
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        problems.append(f"bad {col} {raw!r} (a number such as 1234.50)")
-        return None
-    exponent = value.as_tuple().exponent
-    if not value.is_finite() or value <= 0 or (isinstance(exponent, int) and exponent < -2):
-        problems.append(f"bad {col} {raw!r} (positive, at most 2 decimals)")
-        return None
-    return value
-
-
-def parse_date(raw: str, col: str, problems: list[str]) -> date | None:
-    if not raw:
-        return None
-    m = _DATE.match(raw)
-    try:
-        if not m:
-            raise ValueError
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        problems.append(f"bad {col} {raw!r} (YYYY-MM-DD)")
-        return None

@@ -57,8 +57,8 @@ def validate_row(
     if cells.get("phone") and not _PHONE.match(phone):
         problems.append(f"bad phone {cells['phone']!r} (digits, optional leading +, 6-15 digits)")
 
-    amount = _amount(cells.get("amount_due", ""), problems)
-    due = _date(cells.get("due_date", ""), "due_date", problems)
+    amount = parse_amount(cells.get("amount_due", ""), "amount_due", problems)
+    due = parse_date(cells.get("due_date", ""), "due_date", problems)
 
     currency = (cells.get("currency") or DEFAULT_CURRENCY[lang]).upper()
     if not _CURRENCY.match(currency):
@@ -98,7 +98,7 @@ def validate_row(
     )
 
 
-def _amount(raw: str, problems: list[str]) -> Decimal | None:
+def parse_amount(raw: str, col: str, problems: list[str]) -> Decimal | None:
     """A positive exact amount with at most two decimals; '1,234.50' is accepted."""
     if not raw:
         return None
@@ -106,16 +106,16 @@ def _amount(raw: str, problems: list[str]) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        problems.append(f"bad amount_due {raw!r} (a number such as 1234.50)")
+        problems.append(f"bad {col} {raw!r} (a number such as 1234.50)")
         return None
     exponent = value.as_tuple().exponent
     if not value.is_finite() or value <= 0 or (isinstance(exponent, int) and exponent < -2):
-        problems.append(f"bad amount_due {raw!r} (positive, at most 2 decimals)")
+        problems.append(f"bad {col} {raw!r} (positive, at most 2 decimals)")
         return None
     return value
 
 
-def _date(raw: str, col: str, problems: list[str]) -> date | None:
+def parse_date(raw: str, col: str, problems: list[str]) -> date | None:
     if not raw:
         return None
     m = _DATE.match(raw)
