@@ -144,3 +144,14 @@ def tone(freq: float, ms: int | float, rate: int, dbfs: float = -12.0) -> bytes:
     amp = 10 ** (dbfs / 20.0)
     t = np.arange(n, dtype=np.float64) / rate
     return to_bytes(amp * np.sin(2 * math.pi * freq * t))
+
+
+def voiced_span(pcm: bytes, rate: int, floor_dbfs: float = -45.0, frame_ms: int = 20) -> tuple[float, float]:
+    """Seconds from the start of ``pcm`` to its first and past its last frame louder than
+    ``floor_dbfs``; ``(0, 0)`` for silence. Synthesised speech has lead-in and trailing
+    silence; this is where the words are."""
+    step = rate * frame_ms // 1000 * 2
+    loud = [i for i in range(0, len(pcm) - step + 1, step) if rms_dbfs(pcm[i:i + step]) > floor_dbfs]
+    if not loud:
+        return 0.0, 0.0
+    return loud[0] / (2 * rate), (loud[-1] + step) / (2 * rate)

@@ -58,9 +58,12 @@ class Endpointer:
     def __init__(self, *, aggressiveness: int = 2, start_ms: int = 160, end_silence_ms: int = 600,
                  preroll_ms: int = 200, tail_ms: int = 200, energy_floor_dbfs: float = -45.0,
                  max_utterance_s: float = 20.0, max_gap_fill_ms: int = 2000,
-                 jitter_ms: int = 100) -> None:
+                 jitter_ms: int = 100, onset_gap_ms: int = 0) -> None:
         self._vad = webrtcvad.Vad(aggressiveness)
         self.start_ms = start_ms
+        #: Unvoiced audio tolerated inside an onset (the closure of "can", "pay"): the
+        #: start then needs ``start_ms`` of voiced frames, not of consecutive ones.
+        self.onset_gap_ms = onset_gap_ms
         self.end_silence_s = end_silence_ms / 1000.0
         self.tail_bytes = self._ms_bytes(tail_ms)
         self.energy_floor_dbfs = energy_floor_dbfs
@@ -84,6 +87,8 @@ class Endpointer:
         self._pending = b""
         self._onset: list[bytes] = []
         self._onset_t = 0.0
+        self._onset_voiced = 0  # voiced frames in the onset
+        self._onset_gap = 0  # unvoiced frames since the onset's last voiced one
         self._in_speech = False
         self._utt = bytearray()
         self._voiced_len = 0  # bytes of _utt up to the end of the last voiced frame
@@ -94,6 +99,27 @@ class Endpointer:
     @property
     def in_speech(self) -> bool:
         return self._in_speech
+
+    @property
+    def last_voice_end(self) -> float | None:
+        """Clock time the last voiced frame of the utterance in progress ended."""
+        return self._last_voice_end if self._in_speech else None
+
+    @property
+    def voiced_ms(self) -> int:
+        """Length of the utterance in progress up to its last voiced frame (ms)."""
+        return self._voiced_len * 1000 // (self.RATE * 2) if self._in_speech else 0
+
+    def set_end_silence(self, ms: int) -> None:
+        """Adaptive endpointing: the silence that ends the utterance from now on."""
+        self.end_silence_s = ms / 1000.0
+
+    def snapshot(self) -> bytes:
+        """The utterance so far (pre-roll + speech + tail), as :meth:`flush` would give it;
+        decoding it while the caller may still go on is how partial results are made."""
+        if not self._in_speech:
+            return b""
+        return bytes(self._utt[: min(len(self._utt), self._voiced_len + self.tail_bytes)])
 
     def expect_speech(self, t: float, timeout_s: float) -> None:
         """Arm a no-input timer: a ``timeout`` event if speech does not start by ``t+timeout_s``."""
@@ -161,15 +187,23 @@ class Endpointer:
                 return [self._end("silence")]
             return []
         if not voiced:
+            if self._onset and (self._onset_gap + 1) * self.FRAME_MS <= self.onset_gap_ms:
+                self._onset.append(frame)  # a stop consonant inside the word: keep going
+                self._onset_gap += 1
+                return []
             if self._onset:  # an onset that did not last: it becomes pre-roll
                 self._preroll.extend(self._onset)
                 self._onset = []
+                self._onset_voiced = 0
             self._preroll.append(frame)
             return []
         if not self._onset:
             self._onset_t = t
+            self._onset_voiced = 0
         self._onset.append(frame)
-        if len(self._onset) * self.FRAME_MS < self.start_ms:
+        self._onset_gap = 0
+        self._onset_voiced += 1
+        if self._onset_voiced * self.FRAME_MS < self.start_ms:
             return []
         self._in_speech = True
         self._timeout_at = None

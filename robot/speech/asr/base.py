@@ -71,7 +71,12 @@ S = TypeVar("S", bound=type[STT])
 
 _REGISTRY: dict[str, Callable[["Settings"], STT]] = {}
 #: Engines shipped with Dunbot, imported lazily by name.
-_BUILTIN = {"whisper": "robot.speech.asr.whisper"}
+_BUILTIN = {
+    "whisper": "robot.speech.asr.whisper",
+    "vosk": "robot.speech.asr.optional",
+    "sherpa": "robot.speech.asr.optional",
+    "funasr": "robot.speech.asr.optional",
+}
 
 
 def register_stt(name: str) -> Callable[[S], S]:

