@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from robot.config import Settings
+from robot.dialogue.emotion import classify_emotion
+from robot.dialogue.emotion import measure as measure_acoustics
 from robot.errors import AriError, DunbotError, TelephonyError
 from robot.logs import mask_phone
 from robot.speech import endpoint
@@ -321,6 +323,8 @@ class Call:
             t_end = heard.t_endpoint - self._t0
             timing = TurnTiming("", heard.t_last_voice, heard.t_endpoint,
                                 end_silence_ms=heard.end_silence_ms)
+            # Acoustic emotion cues (energy, pitch, rate) are measured while ASR runs.
+            acoustics = asyncio.create_task(asyncio.to_thread(measure_acoustics, pcm))
             tr = None
             if heard.partial is not None:  # decoded during the pause, nothing said since
                 try:
@@ -333,12 +337,16 @@ class Call:
             timing.t_asr = time.monotonic()
             text = tr.text.strip()
             timing.text = text
-            step = session.handle(text) if text else session.no_input()
+            emotion = (classify_emotion(text, account.lang, acoustics=await acoustics).label
+                       if text else None)
+            if not text:
+                acoustics.cancel()
+            step = session.handle(text, emotion=emotion) if text else session.no_input()
             timing.t_dialogue = time.monotonic()
             self._timing = timing
             self.res.turns.append(Turn(
                 speaker="debtor", text=text, start_s=round(heard_at, 3),
-                end_s=round(t_end, 3), intent=step.intent, state=step.state,
+                end_s=round(t_end, 3), intent=step.intent, emotion=emotion, state=step.state,
             ))
         prerender.cancel()
         out = session.outcome

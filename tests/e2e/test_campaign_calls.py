@@ -131,6 +131,9 @@ def test_promise_to_pay(sample_run: Run) -> None:
     assert [t.speaker for t in turns].count("debtor") >= 3
     assert "two hundred" in _text(turns, "debtor") or "200" in _text(turns, "debtor")
     assert "record" in _text(turns, "robot")  # the recording notice was spoken
+    # Every caller turn carries an emotion label; this debtor is calm throughout.
+    assert [t.emotion for t in turns if t.speaker == "debtor"] and all(
+        t.emotion == "neutral" for t in turns if t.speaker == "debtor")
     _assert_recording(call)
     row = _assert_exported(sample_run, call)
     assert Decimal(row["ptp_amount"]) == Decimal("200") and row["ptp_date"] == str(ptp_date)
