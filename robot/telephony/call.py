@@ -332,6 +332,10 @@ class Call:
                     timing.reused_partial = True
                 except Exception:  # noqa: BLE001 - decode again below
                     tr = None
+                if tr is not None and not tr.text.strip():
+                    # The caller spoke (the VAD said so) but the early decode heard
+                    # nothing: decode the whole utterance rather than lose the turn.
+                    tr, timing.reused_partial = None, False
             if tr is None:
                 tr = await self.deps.asr.transcribe(pcm, 16000, account.lang)
             timing.t_asr = time.monotonic()
