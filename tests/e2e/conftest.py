@@ -9,7 +9,9 @@ Tests marked ``asterisk_restart`` (they stop Asterisk) run after every other tes
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -48,8 +50,25 @@ def ari_answers(settings: Settings) -> bool:
         return False
 
 
+# One e2e session at a time per machine: the simulated debtors' ARI app is shared, and
+# turn timing means little when two sessions fight over two cores.
+E2E_LOCK = os.environ.get("DUNBOT_E2E_LOCK", "/run/lock/dunbot-e2e.lock")
+
+
 @pytest.fixture(scope="session")
-def asterisk() -> Iterator[Settings]:
+def e2e_lock() -> Iterator[None]:
+    """Hold the machine-wide e2e lock for the session (waits for another session)."""
+    with open(E2E_LOCK, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"\nwaiting for another e2e session ({E2E_LOCK}) ...", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def asterisk(e2e_lock: None) -> Iterator[Settings]:
     """Settings of a running Asterisk whose ARI answers; started here if needed."""
     settings = ari_settings()
     started = False
