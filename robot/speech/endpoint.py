@@ -8,7 +8,17 @@ dead air after every "yes". The call loop decodes the utterance while the caller
 * nothing decoded yet -> :data:`DEFAULT_MS`;
 * the words look finished ("Yes, speaking.", "I won't pay.") -> :data:`COMPLETE_MS`;
 * they stop on a number, a preposition, a conjunction, a filler or a comma ("I can
-  pay two hundred on", "下个月5") -> :data:`INCOMPLETE_MS`.
+  pay two hundred on", "下个月5") -> :data:`INCOMPLETE_MS`;
+* they are a finished sentence that opens a longer answer -> :data:`OPENING_MS`: a
+  bare "No." or a stranger saying who they are ("I'm his wife.", "我是他老婆。").
+  Someone who says no, or who is not the person asked for, nearly always goes on to
+  say why ("... He is not at home.") after a breath of half a second or more; the
+  robot answering into that breath talks over them. The collection NLU tells these
+  (intents ``deny`` and ``third_party``) when they stand alone in a few words;
+* one word that often starts a longer answer ("Yes," "Sorry," "Okay," "对，") ->
+  :data:`PREFACE_MS`: the comma after it is a pause of 160-360 ms in the voices
+  measured, longer than :data:`COMPLETE_MS`, and a bare "Yes." still ends well before
+  a pause in the middle of a date.
 
 Pure: no I/O, no clock.
 """
@@ -23,6 +33,18 @@ DEFAULT_MS = 600
 COMPLETE_MS = 300
 #: After an utterance that stops where more obviously follows.
 INCOMPLETE_MS = 1000
+#: After a finished sentence that usually opens a longer answer (see the module doc):
+#: longer than the ~620 ms breath between two sentences, shorter than a hesitation.
+OPENING_MS = 900
+#: Intents that open a longer answer when said alone, and what "alone" means.
+OPENING_INTENTS = frozenset({"deny", "third_party"})
+OPENING_MAX_WORDS = 4
+OPENING_MAX_CHARS_ZH = 6
+#: After a lone word that often starts a longer answer (see the module doc).
+PREFACE_MS = 450
+_PREFACE_EN = {"yes", "yeah", "yep", "no", "okay", "ok", "sorry", "well", "hello", "hi",
+               "right", "sure", "alright", "oh", "so", "actually", "look", "listen"}
+_PREFACE_ZH = set("对好是嗯喂哦行啊")
 
 _EN_OPEN = {
     # prepositions, conjunctions, articles, auxiliaries and fillers that rarely end a turn
@@ -70,6 +92,31 @@ def looks_complete(text: str, lang: str) -> bool | None:
     return last[-1] not in _EN_OPEN
 
 
+def opens_longer_answer(text: str, lang: str) -> bool:
+    """A short finished sentence after which the caller usually explains: "No.",
+    "I'm his wife.", "不是。", "我是他老婆。" (but not "No, I won't pay.")."""
+    if lang == "zh":
+        if len(re.sub(r"[\W_]", "", text)) > OPENING_MAX_CHARS_ZH:
+            return False
+    elif len(re.findall(r"[A-Za-z0-9']+", text)) > OPENING_MAX_WORDS:
+        return False
+    from datetime import date
+
+    from robot.dialogue import nlu  # pure; imported here to keep speech free of it otherwise
+
+    # Only the intents matter, not the slots, so any date serves as "today".
+    return nlu.parse(text, lang, date(2000, 1, 1)).intent in OPENING_INTENTS
+
+
+def is_preface(text: str, lang: str) -> bool:
+    """One word that may be all of the answer or only its start ("Yes." / "Yes, ...")."""
+    if lang == "zh":
+        core = re.sub(r"[\W_]", "", text)
+        return 0 < len(core) <= 2 and all(ch in _PREFACE_ZH for ch in core)
+    words = re.findall(r"[a-z']+", text.lower())
+    return len(words) == 1 and words[0] in _PREFACE_EN
+
+
 def end_silence_ms(partial: str | None, lang: str) -> int:
     """The pause (ms) that ends the turn after the caller said ``partial`` so far."""
     if partial is None:
@@ -77,7 +124,11 @@ def end_silence_ms(partial: str | None, lang: str) -> int:
     verdict = looks_complete(partial, lang)
     if verdict is None:
         return DEFAULT_MS
-    return COMPLETE_MS if verdict else INCOMPLETE_MS
+    if not verdict:
+        return INCOMPLETE_MS
+    if opens_longer_answer(partial, lang):
+        return OPENING_MS
+    return PREFACE_MS if is_preface(partial, lang) else COMPLETE_MS
 
 
 _BACKCHANNEL_EN = {"uh", "huh", "uh-huh", "uhhuh", "mhm", "mm", "mmm", "hmm", "mm-hmm", "um",

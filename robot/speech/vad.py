@@ -131,7 +131,7 @@ class Endpointer:
     # -- input ---------------------------------------------------------------------
     def is_voiced(self, frame: bytes) -> bool:
         """One 20 ms frame: speech by webrtcvad and above the energy floor."""
-        return rms_dbfs(frame) > self.energy_floor_dbfs and self._vad.is_speech(frame, self.RATE)
+        return self._vad.is_speech(frame, self.RATE) and rms_dbfs(frame) > self.energy_floor_dbfs
 
     def push(self, frame: bytes, t: float) -> list[VadEvent]:
         """Add audio that started at clock time ``t``; any length, re-cut to 20 ms frames."""

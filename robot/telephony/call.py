@@ -539,10 +539,14 @@ class Call:
                     judged = partial
                     if partial_voiced == voiced and not partial.cancelled() and partial.exception() is None:
                         ep.set_end_silence(endpoint.end_silence_ms(partial.result().text, lang))
+                paused = now - last >= PAUSE_DECODE_S
+                if partial is not None and not partial.done() and paused and voiced != partial_voiced:
+                    # The caller spoke on since that decode was asked for: under load it
+                    # is still queued, and the decode of this pause is the one that counts.
+                    partial.cancel()
                 if (partial is None or partial.done()) and voiced != partial_voiced and (
-                        now - last >= PAUSE_DECODE_S
-                        or (voiced - max(partial_voiced, 0) >= PARTIAL_EVERY_MS
-                            and getattr(asr, "idle", lambda: False)())):
+                        paused or (voiced - max(partial_voiced, 0) >= PARTIAL_EVERY_MS
+                                   and getattr(asr, "idle", lambda: False)())):
                     partial_voiced = voiced
                     partial = asyncio.create_task(asr.transcribe(ep.snapshot(), 16000, lang))
             if speech_at is None and now - started > NO_INPUT_S:

@@ -42,6 +42,52 @@ def test_end_silence_is_shorter_after_a_complete_answer() -> None:
     assert short < middle < long
 
 
+@pytest.mark.parametrize("text,lang", [
+    ("No.", "en"), ("I'm his wife.", "en"), ("不是。", "zh"), ("我是他老婆。", "zh"),
+])
+def test_a_bare_no_or_a_stranger_waits_past_the_breath_between_sentences(text: str, lang: str) -> None:
+    # The simulator's voice leaves ~620 ms between two sentences of one answer.
+    assert endpoint.end_silence_ms(text, lang) == endpoint.OPENING_MS > 620 + 100
+    assert endpoint.OPENING_MS < endpoint.INCOMPLETE_MS
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Yes, speaking.", "en"), ("I won't pay.", "en"), ("是我。", "zh"),
+    ("No. I will not pay anything.", "en"), ("I'm his wife. He is not at home.", "en"),
+    ("Sorry, you have the wrong number.", "en"),
+])
+def test_complete_answers_and_finished_accounts_still_end_soon(text: str, lang: str) -> None:
+    assert endpoint.end_silence_ms(text, lang) == endpoint.COMPLETE_MS
+
+
+@pytest.mark.parametrize("text,lang", [("Yes.", "en"), ("Sorry.", "en"), ("Okay", "en"), ("对。", "zh")])
+def test_a_lone_yes_waits_past_a_comma_but_well_before_a_date_pause(text: str, lang: str) -> None:
+    # "Yes, speaking." / "Sorry, you have ...": the comma is up to 360 ms of silence.
+    ms = endpoint.end_silence_ms(text, lang)
+    assert ms == endpoint.PREFACE_MS
+    assert 360 < ms < endpoint.DEFAULT_MS < endpoint.INCOMPLETE_MS
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Yes. Yes. Yes. Yes", "Yes."), ("I'm sorry. I'm sorry", "I'm sorry."), ("No. No.", "No."),
+    ("是我。是我。", "是我。"), ("I can pay $200.50 on Monday.", "I can pay $200.50 on Monday."),
+    ("I'm his wife. He is not at home.", "I'm his wife. He is not at home."),
+])
+def test_whisper_echoes_of_a_short_sentence_are_dropped(text: str, expected: str) -> None:
+    from robot.speech.asr.whisper import _drop_echoes
+
+    assert _drop_echoes(text) == expected
+
+
+def test_whisper_token_cap_grows_with_the_audio_and_suits_the_language() -> None:
+    from robot.speech.asr.whisper import max_tokens
+
+    assert max_tokens(1.0, ["en"]) < max_tokens(3.0, ["en"])
+    assert max_tokens(2.0, ["en"]) < max_tokens(2.0, ["zh"]) == max_tokens(2.0, ["en", "zh"])
+    # Room for the test sentences' longest (13 tokens in 2.38 s, prompt of 3 included).
+    assert max_tokens(2.38, ["en"]) >= 3 + 13 + 4
+
+
 def test_split_template_glues_punctuation_to_the_value() -> None:
     pieces = split_template("Am I speaking with {name}?")
     assert [(p.text, p.variable) for p in pieces] == [("Am I speaking with ", False), ("{name}?", True)]
