@@ -58,6 +58,9 @@ class SimTurn:
     robot_stopped_at: float | None = None
     #: Seconds of audible robot audio heard while this (barged) reply was spoken.
     robot_during_s: float = 0.0
+    #: End of the reply's audible speech by the clock: when the audio was handed to
+    #: Asterisk plus the offset of its last voiced sample (no notification involved).
+    sent_end: float = 0.0
 
     @property
     def latency_s(self) -> float | None:
@@ -195,6 +198,7 @@ class DebtorSimulator:
         turn = turn or SimTurn(text)
         playback = await media.play(pcm)
         turn.speech_start = playback.started_at + first
+        turn.sent_end = playback.started_at + last
         waiter = asyncio.create_task(gone.wait())
         try:
             await asyncio.wait({playback.done, waiter}, return_when=asyncio.FIRST_COMPLETED)
