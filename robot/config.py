@@ -39,6 +39,12 @@ class Settings:
     #: Stasis application names: the robot, and the simulated debtors.
     ari_app: str = "dunbot"
     sim_app: str = "dunbot-debtor"
+    #: Asterisk Manager Interface (the predictive dialer reads agent states through it).
+    #: Loopback unless you mean otherwise; "" secret = generated into ``secrets/ami_secret``.
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "dunbot"
+    ami_secret: str = ""
     #: Where Asterisk's files live: "" = let ``dunbot asterisk`` decide (an installed
     #: Asterisk 22+ if there is one, else the private root under ``cache``).
     asterisk_root: str = ""

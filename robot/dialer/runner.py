@@ -61,6 +61,7 @@ class RunSummary:
     finished: int = 0  # accounts done (final outcome or attempt limit)
     waiting: int = 0  # accounts whose retry is not due yet
     blocked: dict[str, int] = field(default_factory=dict)  # blocked by the guard, by rule
+    pacing: list[str] = field(default_factory=list)  # predictive: each dial decision, explained
 
     def block(self, decision: Decision) -> None:
         rule = decision.rule or "?"
@@ -140,18 +141,13 @@ async def run_campaign(
     own_engines = engines is None
     try:
         campaign = await store.require_campaign(name)
-        recovered = await store.recover_interrupted()
-        if recovered:
-            log.warning("marked %d attempt(s) left by an earlier run as interrupted", recovered)
         dialing = await Dialing.open(store, campaign["id"], clock)
-        selection = await dialing.select(await ds.campaign_accounts(store, campaign["id"]))
-        summary.finished, summary.waiting = selection.finished, len(selection.waiting)
-        for account, decision in selection.blocked:
-            summary.block(decision)
-            observer.blocked(account, decision)
-        pending = selection.to_dial
-        if limit is not None:
-            pending = pending[:limit]
+        if dialing.settings.mode == "predictive":
+            from robot.dialer.predictive import run_predictive
+
+            return await run_predictive(settings, name, amd=amd, limit=limit, engines=engines,
+                                        observer=observer, stop=stop, clock=clock)
+        pending = await select_pending(store, campaign, dialing, summary, observer, limit)
         observer.planned(len(pending))
         if not pending:
             return summary
@@ -213,6 +209,23 @@ async def run_campaign(
         if own_engines and engines is not None:
             await engines.aclose()
         await store.close()
+
+
+async def select_pending(store: Store, campaign: dict[str, Any], dialing: Dialing,
+                         summary: RunSummary, observer: Observer,
+                         limit: int | None) -> list[Account]:
+    """Close attempts an earlier run left open, then the accounts to dial in this pass
+    (blocked ones are counted and reported)."""
+    recovered = await store.recover_interrupted()
+    if recovered:
+        log.warning("marked %d attempt(s) left by an earlier run as interrupted", recovered)
+    selection = await dialing.select(await ds.campaign_accounts(store, campaign["id"]))
+    summary.finished, summary.waiting = selection.finished, len(selection.waiting)
+    for account, decision in selection.blocked:
+        summary.block(decision)
+        observer.blocked(account, decision)
+    pending = selection.to_dial
+    return pending if limit is None else pending[:limit]
 
 
 def machine_message(s: DialerSettings) -> Callable[[Account], str] | None:

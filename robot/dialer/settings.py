@@ -19,6 +19,12 @@ from robot.errors import InputError
 from robot.store.models import Account
 
 MACHINE_ACTIONS = ("hangup", "voicemail")
+#: ``robot``: the robot talks to every answered call (progressive, up to --max-concurrent).
+#: ``predictive``: answered calls go straight to human agents in an Asterisk queue and
+#: the dialer dials ahead of them (robot/dialer/predictive.py, docs/dialer.md).
+MODES = ("robot", "predictive")
+#: Longest wait for a free agent before the no-agent message (47 CFR 64.1200(a)(7)(i)).
+MAX_AGENT_WAIT_S = 2.0
 #: Default minutes to wait before the next attempt, by what the last attempt gave.
 DEFAULT_RETRY_MIN: dict[str, int] = {
     "busy": 30,          # the line was in use: try again soon
@@ -55,6 +61,13 @@ class DialerSettings:
     business_name: str | None = None    # voicemail: a name that does not say "collection"
     contact_name: str | None = None     # voicemail: whom to call back
     callback_number: str | None = None  # voicemail: the number to call back
+    mode: str = "robot"                 # robot | predictive (answered calls go to agents)
+    agent_queue: str = "collectors"     # predictive: the Asterisk queue of the agents
+    agent_wait_s: float = 2.0           # predictive: wait this long for a free agent
+    abandon_cap: float = 0.03           # predictive: abandoned / live answers, 30 days
+    trunk_channels: int = 30            # predictive: calls the trunk carries at once
+    trunk_cps: int = 5                  # predictive: new calls per second on the trunk
+    noagent_text: dict[str, str] = field(default_factory=dict)  # lang -> own message
 
     def __post_init__(self) -> None:
         if self.machine not in MACHINE_ACTIONS:
@@ -69,12 +82,34 @@ class DialerSettings:
                 raise InputError(f"retry {key} must be whole minutes >= 0, not {minutes!r}")
         if self.window is not None:
             parse_window(self.window)
+        self._check_predictive()
         if self.profile is not None:
             load_profile(self.profile)  # fails now, with file:line:column, not mid-run
         if self.machine == "voicemail":
             from robot.dialer.voicemail import check_fields
 
             check_fields(self.business_name, self.contact_name, self.callback_number)
+
+    def _check_predictive(self) -> None:
+        if self.mode not in MODES:
+            raise InputError(f"mode must be one of {MODES}, not {self.mode!r}")
+        if not isinstance(self.agent_wait_s, (int, float)) or not (
+                0 < self.agent_wait_s <= MAX_AGENT_WAIT_S):
+            raise InputError(f"agent_wait_s must be > 0 and <= {MAX_AGENT_WAIT_S:g} s, "
+                             f"not {self.agent_wait_s!r}")
+        if not isinstance(self.abandon_cap, (int, float)) or not 0 <= self.abandon_cap < 1:
+            raise InputError(f"abandon_cap must be a share in [0, 1), e.g. 0.03, not "
+                             f"{self.abandon_cap!r}")
+        for name in ("trunk_channels", "trunk_cps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a whole number >= 1, not {value!r}")
+        if not re.match(r"^[A-Za-z0-9_-]+$", self.agent_queue or ""):
+            raise InputError(f"agent_queue {self.agent_queue!r} is not a queue name")
+        if self.mode == "predictive":
+            from robot.dialer.noagent import check_settings
+
+            check_settings(self)
 
     @property
     def campaign_window(self) -> Window | None:

@@ -20,6 +20,7 @@ import pytest
 from robot.config import Settings, load_settings
 from robot.errors import AsteriskNotRunning
 from robot.telephony import asterisk as managed
+from robot.telephony.asterisk_config import ensure_ami_secret
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,6 +93,7 @@ def e2e_settings(asterisk: Settings, tmp_path_factory: pytest.TempPathFactory) -
     home = tmp_path_factory.mktemp("dunbot-home")
     return dataclasses.replace(
         asterisk, home=home, db="", ari_password=asterisk.ensure_ari_password(), ring_timeout=8,
+        ami_secret=ensure_ami_secret(asterisk),  # like the ARI password: the shared one
         ari_app=f"dunbot-e2e-{os.getpid()}",  # our own robot app on a shared Asterisk
     )
 

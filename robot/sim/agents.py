@@ -1,0 +1,138 @@
+"""Simulated human agents: real queue members answered by a program.
+
+Each agent is a member ``Local/<name>@dunbot-sim-agent-app/n`` of the agent queue,
+added and paused through AMI exactly as a real agent desktop would (``QueueAdd``,
+``QueuePause``). When app_queue rings an agent, the Local channel's far half enters
+this simulator's ARI application with the agent's name and the attempt id; the
+simulator lets it ring ``answer_delay_s``, answers, "talks" for ``talk_s`` (silence)
+and hangs up. So app_queue sees a genuine member ring, answer, talk and complete, and
+tests can make every agent busy (long talks) or away (paused), and check which
+attempt reached which agent (:attr:`AgentSimulator.calls`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+from robot.config import Settings
+from robot.errors import TelephonyError
+from robot.telephony.ami import AmiClient
+from robot.telephony.ari import AriClient
+
+log = logging.getLogger(__name__)
+
+#: The ARI application of the simulated agents (the dialplan global DUNBOT_SIM_AGENT_APP).
+APP = "dunbot-agent-sim"
+CONTEXT = "dunbot-sim-agent-app"
+
+
+@dataclass
+class AgentCall:
+    """One call an agent took (``time.time()`` instants)."""
+
+    agent: str
+    attempt_id: str
+    channel_id: str
+    rang_at: float = field(default_factory=time.time)
+    answered_at: float | None = None
+    ended_at: float | None = None
+
+
+class AgentSimulator:
+    """A team of simulated agents in one queue."""
+
+    def __init__(self, settings: Settings, names: list[str], *, queue: str = "collectors",
+                 answer_delay_s: float = 0.3, talk_s: float = 3.0) -> None:
+        self.settings = settings
+        self.names = list(names)
+        self.queue = queue
+        self.answer_delay_s = answer_delay_s
+        self.talk_s = talk_s
+        self.ari = AriClient(settings.ari_base, settings.ari_user,
+                             settings.ensure_ari_password(), [APP])
+        self.ami = AmiClient.from_settings(settings)
+        self.calls: list[AgentCall] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    def interface(name: str) -> str:
+        return f"Local/{name}@{CONTEXT}/n"
+
+    async def start(self, paused: bool = False) -> None:
+        """Connect, and put every agent in the queue (fresh: no earlier state kept)."""
+        self.ari.on("StasisStart", self._on_stasis_start)
+        await self.ari.start()
+        await self.ami.start()
+        for name in self.names:
+            with contextlib.suppress(TelephonyError):  # not a member: fine
+                await self.ami.action("QueueRemove", Queue=self.queue,
+                                      Interface=self.interface(name))
+            await self.ami.action("QueueAdd", Queue=self.queue, Interface=self.interface(name),
+                                  MemberName=name, Penalty=0, Paused="true" if paused else "false")
+
+    async def pause(self, paused: bool = True, names: list[str] | None = None) -> None:
+        """Pause (or unpause) some or all agents, as an agent's "break" button does."""
+        for name in names or self.names:
+            await self.ami.action("QueuePause", Queue=self.queue, Interface=self.interface(name),
+                                  Paused="true" if paused else "false", Reason="simulated break")
+
+    async def stop(self) -> None:
+        """Remove the agents from the queue, end their calls, disconnect."""
+        for name in self.names:
+            with contextlib.suppress(TelephonyError):
+                await self.ami.action("QueueRemove", Queue=self.queue,
+                                      Interface=self.interface(name))
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.ami.close()
+        await self.ari.close()
+
+    def calls_of(self, name: str) -> list[AgentCall]:
+        return [c for c in self.calls if c.agent == name]
+
+    async def _on_stasis_start(self, ev: dict) -> None:
+        args = ev.get("args") or []
+        channel = ev.get("channel") or {}
+        if not args or not channel.get("id"):
+            return
+        call = AgentCall(args[0], args[1] if len(args) > 1 else "", channel["id"])
+        self.calls.append(call)
+        task = asyncio.create_task(self._handle(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, call: AgentCall) -> None:
+        events = self.ari.channel_events(call.channel_id)
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while True:
+                ev = await events.get()
+                if ev.get("type") in ("ChannelDestroyed", "StasisEnd", "ChannelLost"):
+                    gone.set()
+                    return
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self.ari.ring(call.channel_id)
+            await asyncio.sleep(self.answer_delay_s)
+            if gone.is_set():
+                return
+            await self.ari.answer(call.channel_id)
+            call.answered_at = time.time()
+            log.info("sim agent %s took attempt %s", call.agent, call.attempt_id)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(gone.wait(), self.talk_s)
+            if not gone.is_set():
+                await self.ari.hangup(call.channel_id)
+        except TelephonyError as exc:
+            log.info("sim agent %s: call ended: %s", call.agent, exc)
+        finally:
+            call.ended_at = time.time()
+            watcher.cancel()
+            self.ari.release(call.channel_id)
