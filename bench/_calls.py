@@ -248,7 +248,8 @@ def answer_delays(n: int, spread_s: float) -> list[float]:
 
 async def run_calls(n: int, *, concurrent: int, tag: str = "lat", barge: bool = False,
                     spread_s: float = 0.0) -> RunStats:
-    settings = settings_for_bench(tag)
+    # The last debtor must still be ringing when it picks up.
+    settings = dataclasses.replace(settings_for_bench(tag), ring_timeout=int(8 + spread_s))
     delays = answer_delays(n, spread_s)
     accounts, scen = write_campaign(settings.home, n, scenarios=BARGE if barge else None,
                                     extra=BARGE_OPTIONS if barge else None, delays=delays)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _calls import pct, settings_for_bench  # noqa: E402
+from _calls import e2e_lock, pct, settings_for_bench  # noqa: E402
 
 from robot.dialer.runner import Engines  # noqa: E402
 from robot.sim.debtor import DebtorSimulator  # noqa: E402
@@ -153,7 +153,8 @@ async def run() -> dict:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(asyncio.run(run())))
+    with e2e_lock():  # the debtors' ARI app is shared with e2e sessions
+        print(json.dumps(asyncio.run(run())))
 
 
 if __name__ == "__main__":

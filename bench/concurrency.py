@@ -10,12 +10,12 @@ the largest N whose p95 stays within 1.5x the single-call p95.
 
 Debtors answer either all at once (``--spread 0``: every call in step, so up to N
 callers finish a sentence within the same second, the worst case for a shared
-recogniser) or spread over ``--spread`` seconds (the default 15 s), as a dialer's
+recogniser) or spread over ``--spread`` seconds (the default 10 s), as a dialer's
 calls are answered one by one; every call is still up at the same time for most of
 its length (the column "overlap" is the mean number of calls in conversation when a
 turn ended).
 
-Usage: .venv/bin/python bench/concurrency.py [--levels 1,10,20,30] [--spread 15]
+Usage: .venv/bin/python bench/concurrency.py [--levels 1,10,20,30] [--spread 10]
 Needs a running Asterisk; waits for e2e sessions (their lock). Last line: JSON.
 """
 
@@ -75,7 +75,7 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--levels", default="1,10,20,30", help="numbers of simultaneous calls")
     ap.add_argument("--calls-single", type=int, default=5, help="calls for the N=1 baseline")
-    ap.add_argument("--spread", type=float, default=15.0,
+    ap.add_argument("--spread", type=float, default=10.0,
                     help="seconds over which the debtors answer (0: all at once)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
