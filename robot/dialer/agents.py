@@ -105,8 +105,11 @@ class AgentTracker:
         elif kind in ("AgentRingNoAnswer", "AgentDump"):
             m = replace(old, ringing=False)
         elif kind == "AgentComplete":
+            # The call is over; the device's own state change follows in a moment
+            # (QueueMemberStatus) and corrects this if the phone is still in use.
             m = replace(old, connected=False, in_call=False, ringing=False, last_call_end=at,
-                        calls_taken=old.calls_taken + 1)
+                        calls_taken=old.calls_taken + 1,
+                        status=1 if old.status in BUSY_STATES else old.status)
             self.completed.append((_float(ev.get("TalkTime"), 0.0),
                                    _float(ev.get("HoldTime"), 0.0)))
         else:
