@@ -29,6 +29,12 @@ examples:
   dunbot campaign set june --machine voicemail --business-name "Acme Services" \\
       --contact-name "Jane Miller" --callback-number +15550109999
   dunbot campaign set june --max-attempts 5 --retry busy=20 --retry no_answer=180
+  dunbot campaign set june --mode predictive --business-name "Acme Services" \\
+      --callback-number +15550109999 --agent-queue collectors --abandon-cap 0.03 \\
+      --trunk-channels 30 --trunk-cps 5
+
+Predictive mode sends answered calls to the agents of --agent-queue and dials ahead
+of them; see docs/dialer.md.
 
 Without options it prints the current settings."""
 
@@ -58,7 +64,23 @@ def register(csub: Any, fmt: Any) -> None:
     st.add_argument("--business-name")
     st.add_argument("--contact-name")
     st.add_argument("--callback-number")
+    st.add_argument("--mode", choices=("robot", "predictive"),
+                    help="robot: the robot talks; predictive: answered calls go to agents")
+    st.add_argument("--agent-queue", metavar="QUEUE", help="predictive: the agents' queue")
+    st.add_argument("--agent-wait", type=float, metavar="S",
+                    help="predictive: seconds to wait for an agent (at most 2)")
+    st.add_argument("--abandon-cap", type=float, metavar="SHARE",
+                    help="predictive: abandoned / live answers over 30 days (default 0.03)")
+    st.add_argument("--trunk-channels", type=int, metavar="N", help="calls at once on the trunk")
+    st.add_argument("--trunk-cps", type=int, metavar="N", help="new calls per second on the trunk")
     st.set_defaults(func=cmd_set)
+
+    sts = csub.add_parser("status", help="agents, answer rate and abandonment rate",
+                          description="Agents by state (live, over AMI), the measured "
+                                      "answer rate and the 30-day abandonment rate against "
+                                      "the campaign's cap: what the predictive pacer uses.")
+    sts.add_argument("name", metavar="NAME")
+    sts.set_defaults(func=cmd_status)
 
     dnc = csub.add_parser("dnc", help="the do-not-call list")
     dsub = dnc.add_subparsers(dest="dnc_command", metavar="ACTION", required=True)
@@ -146,7 +168,10 @@ async def _set(args: argparse.Namespace) -> int:
         cur = await ds.get_settings(store, camp["id"])
         changes = dict(profile=args.profile, window=args.window, machine=args.machine,
                        max_attempts=args.max_attempts, business_name=args.business_name,
-                       contact_name=args.contact_name, callback_number=args.callback_number)
+                       contact_name=args.contact_name, callback_number=args.callback_number,
+                       mode=args.mode, agent_queue=args.agent_queue, agent_wait_s=args.agent_wait,
+                       abandon_cap=args.abandon_cap, trunk_channels=args.trunk_channels,
+                       trunk_cps=args.trunk_cps)
         if args.best_time:
             changes["best_time"] = args.best_time == "on"
         if retry:
@@ -156,6 +181,20 @@ async def _set(args: argparse.Namespace) -> int:
             await ds.set_settings(store, args.name, new)
     for key, value in sorted(new.__dict__.items()):
         print(f"  {key:<16} {value}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return asyncio.run(_status(args))
+
+
+async def _status(args: argparse.Namespace) -> int:
+    from robot.cli.campaign import open_store
+    from robot.config import load_settings
+    from robot.dialer.status import campaign_status, format_status
+
+    async with await open_store() as store:
+        print(format_status(await campaign_status(load_settings(), store, args.name)))
     return 0
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import sys
 import time
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from robot.dialer.pacestats import PaceStats, measure
 from robot.dialer.predictive import SpeechForMessages
 from robot.dialer.runner import Observer, RunSummary, run_campaign
 from robot.dialer.settings import DialerSettings
+from robot.dialer.status import campaign_status, format_status
 from robot.sim.agents import AgentSimulator
 from robot.sim.debtor import DebtorSimulator, SimCall
 from robot.sim.scenarios import load_scenarios
@@ -137,8 +140,7 @@ async def _collect(store: Store, campaign: str, summary: RunSummary,
     for att in run.attempts:
         run.outcomes[att["id"]] = await store.outcome(att["id"]) or {}
         run.turns[att["id"]] = await store.turns(att["id"])
-    run.stats = await measure(store, camp["id"], __import__("datetime").datetime.now(
-        __import__("datetime").UTC))
+    run.stats = await measure(store, camp["id"], datetime.now(UTC))
     for _, phone in ACCOUNTS[campaign]:
         run.sim_calls[phone] = sim.calls_to(phone)
     return run
@@ -184,10 +186,11 @@ async def _run_all(settings: Settings, home: Path) -> Results:
         await asyncio.sleep(1.0)  # the debtor's last reply and hang-up
         async with await Store.open(settings.db_path) as store:
             runs["e2e-noagent"] = await _collect(store, "e2e-noagent", summary, sim)
+            status = format_status(await campaign_status(settings, store, "e2e-noagent"))
     finally:
         await agents.stop()
         await sim.stop()
-    return Results(live, runs, agent_calls)
+    return Results(live, runs, agent_calls, status)
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +198,10 @@ def results(e2e_settings: Settings) -> Results:
     managed.install_config(e2e_settings)
     managed.rx(e2e_settings, "dialplan reload")
     managed.rx(e2e_settings, "module reload manager")
-    return asyncio.run(_run_all(e2e_settings, e2e_settings.home))
+    t0 = time.monotonic()
+    res = asyncio.run(_run_all(e2e_settings, e2e_settings.home))
+    print(f"\npredictive e2e calls took {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    return res
 
 
 def test_tracker_matches_the_live_queue(results: Results) -> None:
@@ -250,3 +256,12 @@ def test_no_agent_message_within_two_seconds(results: Results) -> None:
     assert greeting.robot_audio_at - greeting.speech_end < 2.7
     assert run.stats is not None
     assert (run.stats.window_abandoned, run.stats.window_answered) == (1, 1)
+
+
+def test_status_shows_agents_answer_rate_and_abandonment(results: Results) -> None:
+    text = results.status_text
+    assert "mode predictive" in text
+    assert "agents (collectors): free " in text and "paused 2" in text  # still on break
+    assert "answer rate:" in text
+    assert "abandoned (30 days): 1 of 1 live answers = 100.00% (cap 3%)" in text
+    assert "OVER THE CAP" in text
