@@ -190,7 +190,8 @@ class AmiClient:
         try:
             reader, writer = await asyncio.open_connection(self.host, self.port)
         except OSError as exc:
-            raise AmiError(f"AMI at {self.host}:{self.port} not reachable: {exc}") from None
+            raise AmiError(f"AMI at {self.host}:{self.port} not reachable: {exc} (is Asterisk "
+                           "up with manager.conf? `dunbot asterisk up`)") from None
         banner = await reader.readline()
         if not banner.startswith(b"Asterisk Call Manager"):
             writer.close()
