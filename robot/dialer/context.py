@@ -20,8 +20,10 @@ from robot.dialer.retry import PastAttempt
 from robot.dialer.settings import truthy
 
 #: Dispositions of an answered call in which no conversation about the debt with the
-#: borrower took place.
-NO_CONVERSATION = frozenset({"no_contact", "wrong_number", "third_party", "failed"})
+#: borrower took place (``abandoned``: a predictive call that only heard the no-agent
+#: message, which names the caller and a number and nothing else).
+NO_CONVERSATION = frozenset({"no_contact", "wrong_number", "third_party", "failed",
+                             "abandoned"})
 
 
 def parse_utc(text: str | None) -> datetime | None:

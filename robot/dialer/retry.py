@@ -22,7 +22,8 @@ from robot.dialer.settings import DialerSettings
 
 #: Dispositions after which the campaign does not call the account again.
 FINAL = frozenset({"ptp", "wrong_number", "refused", "already_paid", "dispute", "hardship",
-                   "transfer", "stop_calling"})
+                   "transfer", "stop_calling",
+                   "agent"})  # a predictive call an agent took: the agent's desk decides
 #: How far the best hour may push a retry beyond its earliest time.
 BEST_TIME_SLACK = timedelta(hours=24)
 

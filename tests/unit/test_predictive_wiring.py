@@ -280,3 +280,18 @@ def test_predictive_settings_are_checked() -> None:
         DialerSettings(mode="blaster")
     again = DialerSettings.from_json(PRED.to_json())
     assert again == PRED and again.abandon_cap == 0.03 and again.agent_wait_s == 2.0
+
+
+def test_abandoned_is_retried_and_no_conversation_agent_is_final() -> None:
+    from datetime import UTC, datetime
+
+    from robot.dialer.context import guard_attempt
+    from robot.dialer.retry import PastAttempt, retry_key
+
+    t = datetime(2026, 12, 1, 15, tzinfo=UTC)
+    assert retry_key(PastAttempt(t, t, "answered", "abandoned")) == "no_contact"
+    assert retry_key(PastAttempt(t, t, "answered", "agent")) is None
+    row = {"result": "answered", "ended_at": "2026-12-01T15:00:10.000Z",
+           "started_at": "2026-12-01T15:00:00.000Z", "phone": "+15550100041"}
+    assert not guard_attempt({**row, "disposition": "abandoned"}).conversation
+    assert guard_attempt({**row, "disposition": "agent"}).conversation
