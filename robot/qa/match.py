@@ -16,8 +16,15 @@ normalised first and a phrase then matches in one of four ways, cheapest first:
 Pinyin matches must keep at least half of the phrase's characters, so a name that
 happens to sound like a forbidden word (彭涛先生 ~ 套现) is not taken for it.
 
-A match inside a negation ("we will not sue you", "我们不会起诉您") does not count,
-because compliance cares about what was said, not which words occurred.
+A concept can also be composed (``combine`` in the rule file): one word from each of
+several lexicons - semantic categories such as consequence actions x the borrower's
+people x ultimatum frames - in order, within a clause or a turn. Phrase lists only catch
+the sentences someone already wrote down; a product of short categories catches the
+paraphrases, and the evidence still names the words that matched ("swing by + your job").
+
+A match inside a negation ("we will not sue you", "我们不会起诉您") or a hypothetical
+about someone else ("if anyone says they are police, hang up", "如果有人上门催收") does
+not count, because compliance cares about what was said, not which words occurred.
 """
 
 from __future__ import annotations
@@ -42,12 +49,20 @@ _EN_CONTRACTIONS = [
      r"\1 is"),
 ]
 _EN_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", "nor", "without"})
-_EN_NEG_BLOCK = frozenset({"i", "we", "they", "he", "she", "but"})
+#: Words after a negator that end its reach: a new subject ("no, we will sue") or a veiled
+#: threat ("you do not want us to come to your job", "do not make me call your boss").
+_EN_NEG_BLOCK = frozenset({"i", "we", "they", "he", "she", "but", "us", "me", "make", "want", "so", "otherwise"})
 _EN_CONDITION = frozenset({"if", "unless", "until", "when", "whether"})
-_EN_NEG_WINDOW = 4
+_EN_NEG_WINDOW = 8  # words; long enough for a list: "nobody will come to your house or arrest you"
 #: A Mandarin negator followed only by these (modal verbs, pronouns, "suggest"...)
 #: still negates what comes next: 不会起诉您, 不建议您通过网贷, 我们不会要求您去借钱.
-_ZH_NEG = re.compile(r"(?:不|没|别|无需|无须|未)[有会要是再去用能想打算对给把跟向找让您你他她们我建议通过求并也更或者和及、\s]{0,8}$")
+_ZH_NEG = re.compile(r"(?:不|没|别|无需|无须|未)[有会要是再去用能想打算对给把跟向找让您你他她们我建议通过求并也更或者和及借碰办刷、\s]{0,8}$")
+#: Hypotheticals about someone else: "如果有人上门催收，您可以报警", "if anyone says they
+#: are from the police, hang up" - a warning about misconduct is not misconduct.
+_ZH_SOMEONE = re.compile(r"(如果|要是|万一|假如|若|如|凡是)有人|有人(自称|冒充|假冒)|冒充|假冒|自称")
+_EN_SOMEONE = re.compile(r"\b(if|when|whenever) (anyone|anybody|someone|somebody|a caller|a person)\b"
+                         r"|\b(anyone|anybody|someone|somebody|people|callers?) (claiming|pretending|posing|"
+                         r"who (claims?|pretends?|says?))\b|\bpretend(s|ing)? to be\b|\bimpersonat")
 _FUZZY_MIN_EN, _FUZZY_MIN_ZH = 20, 4  # shortest phrase (letters / characters) matched fuzzily
 FUZZY_SCORE = 90.0
 
@@ -77,10 +92,45 @@ class Concept:
     patterns: tuple[re.Pattern[str], ...]
     phrases: tuple[str, ...]
     negatable: bool = True
+    combos: tuple["Combo", ...] = ()
 
     @functools.cached_property
     def _pinyin(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         return tuple((p, tuple(pinyin(p))) for p in self.phrases if _ALL_HAN.match(p) and len(p) >= 2)
+
+
+@dataclass(frozen=True)
+class Combo:
+    """A composed way to say something: one word from each lexicon (semantic category),
+    in the listed order, within one clause (``scope="clause"``) or one turn (``"turn"``).
+    "garnish" x "your wages", "去" x "你老家": each category is a short list a reviewer
+    can extend, and their product covers phrasings nobody listed one by one."""
+
+    parts: tuple[Concept, ...]
+    scope: str = "clause"
+
+
+def lexicon(name: str, words: Sequence[str], lang: str) -> Concept:
+    """A semantic category as a concept. English words also match their inflections
+    (sue: sues, sued, suing, suit is not one), Mandarin ones their pinyin homophones."""
+    if lang == "zh":
+        return Concept(name, lang, (), tuple(dict.fromkeys(words)), negatable=False)
+    rx = [re.compile(r"(?<![\w'])" + r"\s+".join(_inflect(w) for w in word.split()) + r"(?!\w)")
+          for word in dict.fromkeys(words)]
+    return Concept(name, lang, tuple(rx), (), negatable=False)
+
+
+def _inflect(word: str) -> str:
+    """A regular expression for an English word and its regular inflections."""
+    w = re.escape(word)
+    if len(word) < 3 or not word.isalpha():
+        return w
+    if word.endswith("e") and not word.endswith("ee"):
+        return re.escape(word[:-1]) + "(?:e|es|ed|ing|er|ers)"
+    if word.endswith("y") and word[-2] not in "aeiou":
+        return re.escape(word[:-1]) + "(?:y|ies|ied|ying)"
+    last = re.escape(word[-1])
+    return w + f"(?:s|es|ed|ing|er|ers|{last}ed|{last}ing|{last}er)?"
 
 
 def normalise(text: str, lang: str) -> str:
@@ -146,7 +196,37 @@ def find(concept: Concept, clause_list: Sequence[str]) -> list[Hit]:
             if concept.negatable and negated(clause, hit, raw, concept.lang):
                 continue
             hits.append(hit)
-    return hits
+    for combo in concept.combos:
+        hits += _combo_hits(concept, combo, clause_list)
+    return sorted(hits, key=lambda h: (h.clause, h.start))
+
+
+def _combo_hits(concept: Concept, combo: Combo, clause_list: Sequence[str]) -> list[Hit]:
+    """Matches of a combination. Negation is judged per part, because it may govern any
+    of them: "we will not contact your employer" (the action), "nobody at your job will
+    hear about it" (the target)."""
+    groups = [range(len(clause_list))] if combo.scope == "turn" else [[i] for i in range(len(clause_list))]
+    out: list[Hit] = []
+    for group in groups:
+        chosen: list[Hit] = []
+        for part in combo.parts:
+            found = [h for i in group for h in _raw_hits(part, i, clause_list[i])]
+            if chosen:  # parts come in the listed order and do not overlap
+                prev = chosen[-1]
+                found = [h for h in found if (h.clause, h.start) >= (prev.clause, prev.end)]
+            if not found:
+                break
+            chosen.append(found[0])
+        if len(chosen) < len(combo.parts):
+            continue
+        if concept.negatable and any(negated(clause_list[h.clause], h, [], concept.lang) for h in chosen):
+            continue
+        last = max(chosen, key=lambda h: (h.clause, h.end))
+        same = [h for h in chosen if h.clause == last.clause]
+        start = min(h.start for h in same)
+        words = " + ".join(h.text for h in sorted(chosen, key=lambda h: (h.clause, h.start)))
+        out.append(Hit(last.clause, start, last.end, words, "combo"))
+    return out
 
 
 def first(concept: Concept, clause_list: Sequence[str]) -> Hit | None:
@@ -241,12 +321,18 @@ def negated(clause: str, hit: Hit, others: Sequence[Hit], lang: str) -> bool:
         if other.end <= hit.start:
             prefix = prefix[:other.start] + ("" if lang == "zh" else " ") + prefix[other.end:]
     if lang == "zh":
+        if _ZH_SOMEONE.search(prefix):
+            return True
         # 能不能/是不是/有没有 ask a question; they negate nothing.
         return bool(_ZH_NEG.search(re.sub(r"(.)[不没]\1", "", prefix)))
+    if _EN_SOMEONE.search(prefix):
+        return True
     words = re.findall(r"[\w$'.-]+", prefix)
     for pos in range(len(words) - 1, max(-1, len(words) - 2 - _EN_NEG_WINDOW), -1):
         if words[pos] in _EN_NEGATORS:
             after = words[pos + 1:]
+            if after[:1] == ["you"]:  # "couldn't you borrow it?" asks; it negates nothing
+                return False
             before = words[:pos]
             if any(w in _EN_NEG_BLOCK for w in after) or any(w in _EN_CONDITION for w in before):
                 return False

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from robot.errors import InputError
-from robot.qa.match import Concept, compile_template, normalise
+from robot.qa.match import Combo, Concept, compile_template, lexicon, normalise
 
 SPEAKERS = ("agent", "robot", "debtor", "third_party")
 #: Concepts the party tracking (who is on the line, did the borrower confirm) relies on.
@@ -175,9 +175,9 @@ class _Builder:
             if not isinstance(body, dict):
                 raise self.fail(at, "expected a mapping with phrases and/or patterns")
             for key in body:
-                if key not in ("phrases", "patterns", "negatable", "description"):
+                if key not in ("phrases", "patterns", "combine", "negatable", "description"):
                     raise self.fail((*at, key), f"unknown key '{key}' (expected phrases, "
-                                                "patterns, negatable)", key=True)
+                                                "patterns, combine, negatable)", key=True)
             phrases, patterns = [], []
             for kind in ("phrases", "patterns"):
                 items = body.get(kind, [])
@@ -199,13 +199,49 @@ class _Builder:
                                 patterns.append(re.compile(rx))
                             except re.error as exc:
                                 raise self.fail((*at, kind, i), f"bad regular expression: {exc}") from None
-            if not phrases and not patterns:
-                raise self.fail(at, "a concept needs at least one phrase or pattern")
+            combos = self.combos(body.get("combine", []), (*at, "combine"), lang, syn)
+            if not phrases and not patterns and not combos:
+                raise self.fail(at, "a concept needs at least one phrase, pattern or combination")
             neg = body.get("negatable", True)
             if not isinstance(neg, bool):
                 raise self.fail((*at, "negatable"), "expected true or false")
-            out[str(name)] = Concept(str(name), lang, tuple(patterns), tuple(dict.fromkeys(phrases)), neg)
+            out[str(name)] = Concept(str(name), lang, tuple(patterns), tuple(dict.fromkeys(phrases)),
+                                     neg, combos)
         return out
+
+    def combos(self, raw: Any, at: tuple[Any, ...], lang: str, syn: dict[str, list[str]]) -> tuple[Combo, ...]:
+        """``combine:`` items: a list of synonym-list names (one word of each, in that
+        order, in the same clause), or ``{all: [names], scope: turn}`` to allow them across
+        the turn's clauses. A single name matches any word of the list (with English
+        inflections)."""
+        if not isinstance(raw, list):
+            raise self.fail(at, "expected a list of combinations such as [action, target]")
+        out = []
+        for i, item in enumerate(raw):
+            names, scope = item, "clause"
+            if isinstance(item, dict):
+                extra = set(item) - {"all", "scope"}
+                if extra:
+                    raise self.fail((*at, i, sorted(extra)[0]), f"unknown key '{sorted(extra)[0]}' "
+                                    "(expected all, scope)", key=True)
+                names, scope = item.get("all"), item.get("scope", "clause")
+                if scope not in ("clause", "turn"):
+                    raise self.fail((*at, i, "scope"), f"scope must be clause or turn, not {scope!r}")
+            where = (*at, i, "all") if isinstance(item, dict) else (*at, i)
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                raise self.fail(where, "a combination lists one or more synonym-list names")
+            for j, n in enumerate(names):
+                if n not in syn:
+                    raise self.fail((*where, j), f"unknown synonym list '{n}' "
+                                    f"(defined: {', '.join(sorted(syn)) or 'none'})")
+            out.append(Combo(tuple(self.lexicon(n, lang, syn) for n in names), scope))
+        return tuple(out)
+
+    def lexicon(self, name: str, lang: str, syn: dict[str, list[str]]) -> Concept:
+        cache: dict[str, Concept] = self.__dict__.setdefault("_lexicons", {})
+        if name not in cache:
+            cache[name] = lexicon(name, syn[name], lang)
+        return cache[name]
 
     def rules(self, raw: Any, concepts: dict[str, Concept]) -> list[Rule]:
         if not isinstance(raw, list) or not raw:

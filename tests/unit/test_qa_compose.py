@@ -1,0 +1,172 @@
+"""Composed matching: lexicons of semantic categories combined in order, with negation,
+hypotheticals, homophones and English inflections. The sentences are paraphrases that
+no rule file lists word for word, so these tests fail if matching falls back to phrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from robot.errors import InputError
+from robot.qa.match import Combo, Concept, clauses, find, first, lexicon
+from robot.qa.rules import load_rules_text, shipped_rules
+from robot.qa.score import score_transcript
+from qa_helpers import call
+
+CASES = [
+    # threats: consequence x target x frame
+    ("en", "threat", "If that balance isn't cleared by Friday we'll be garnishing your wages.", True),
+    ("en", "threat", "We could end up sending someone out to your workplace.", True),
+    ("en", "threat", "Your neighbors are going to find out what kind of person you are.", True),
+    ("en", "threat", "Keep ignoring us and you'll be served with a lawsuit next week.", True),
+    ("en", "threat", "I'll be calling your employer first thing tomorrow.", True),
+    ("en", "threat", "You keep dodging us and the sheriff will be at your door.", True),
+    ("zh", "threat", "再不还钱，我们就派人去你老婆单位找她。", True),
+    ("zh", "threat", "你不处理的话，我们直接给你领导打电话。", True),
+    ("zh", "threat", "拖着不还，等着收法院传票吧。", True),
+    ("zh", "threat", "我们会把你的欠款信息发到你们公司群里。", True),
+    ("zh", "threat", "你再这样，你爸妈那边我们也会去说。", True),
+    # negation and lawful statements are not threats
+    ("en", "threat", "We will not be contacting your employer about this.", False),
+    ("en", "threat", "Nobody is going to show up at your house.", False),
+    ("en", "threat", "We never garnish wages and we don't sue.", False),
+    ("en", "threat", "You have the right to dispute this debt within thirty days.", False),
+    ("en", "threat", "Late fees may apply and the account may be reported to the credit bureaus.", False),
+    ("en", "threat", "You can let your wife know she can call us anytime.", False),
+    ("en", "threat", "Would you like us to take the payment from your checking account?", False),
+    ("zh", "threat", "我们不会去您家，也不会通知您的家人。", False),
+    ("zh", "threat", "您放心，我们不会上门，也不会打给您的同事。", False),
+    ("zh", "threat", "逾期会影响您的征信记录，也会产生罚息。", False),
+    ("zh", "threat", "您可以跟家人商量一下还款计划。", False),
+    # hypotheticals about someone else
+    ("zh", "threat", "如果有人上门催收，您可以报警。", False),
+    ("en", "impersonation", "If anyone says they are from the police and asks for gift cards, hang up.", False),
+    ("zh", "impersonation", "如果有人冒充警察让您转账，请直接挂断。", False),
+    # insults, with inflections
+    ("en", "insult", "Quit clowning around, nobody believes you.", True),
+    ("en", "insult", "What a moocher.", True),
+    ("en", "insult", "Honestly, you people are a joke.", True),
+    ("en", "insult", "I'm not calling you a liar, I just need the dates.", False),
+    ("zh", "insult", "你真是个没用的东西。", True),
+    ("zh", "insult", "您别着急，我们慢慢商量。", False),
+    # impersonation: first-person claim x authority
+    ("en", "impersonation", "I'm an officer of the court calling about your account.", True),
+    ("en", "impersonation", "I work for the district attorney's office.", True),
+    ("en", "impersonation", "We are not attorneys and this is not a legal notice.", False),
+    ("zh", "impersonation", "我是公安局经侦大队的。", True),
+    ("zh", "impersonation", "我们是正规的银行催收，不是警察。", False),
+    # funding pressure: borrowing verb x credit source, kin x lending across clauses
+    ("en", "illegal_funding_pressure", "Have you thought about getting a payday loan?", True),
+    ("en", "illegal_funding_pressure", "Your parents could lend you the money, right?", True),
+    ("en", "illegal_funding_pressure", "Just charge it to your Visa today.", True),
+    ("en", "illegal_funding_pressure", "You can pay by debit card or bank transfer.", False),
+    ("en", "illegal_funding_pressure", "Please don't take out a payday loan or borrow from friends for this.", False),
+    ("zh", "illegal_funding_pressure", "找你爸妈要点钱先还上。", True),
+    ("zh", "illegal_funding_pressure", "跟你同事借两千不就行了。", True),
+    ("zh", "illegal_funding_pressure", "我们不建议您以贷养贷。", False),
+    ("zh", "illegal_funding_pressure", "您可以通过支付宝或者微信还款。", False),
+    ("zh", "illegal_funding_pressure", "您的信用卡可以申请分期。", False),
+    ("zh", "illegal_funding_pressure", "您千万别找亲戚借钱还款。", False),
+    # questions and veiled threats are not negations
+    ("en", "illegal_funding_pressure", "Couldn't you borrow it from your 401k?", True),
+    ("en", "threat", "You don't want us coming to your job, do you?", True),
+    # asking for money again (what turns a stop request into a violation)
+    ("en", "push", "Okay, but can you do fifty today?", True),
+    ("en", "push", "What's the most you could send this week?", True),
+    ("en", "push", "Understood, I'll note that. Goodbye.", False),
+    ("zh", "push", "明白，不过这笔钱您看怎么安排？", True),
+    ("zh", "push", "那最晚哪天能把钱打过来？", True),
+    ("zh", "push", "好的，已经为您登记，不再来电打扰，再见。", False),
+    # a homophone of a short word inside an ordinary phrase is not that word
+    ("zh", "illegal_funding_pressure", "您的信用卡账单逾期十天，想了解一下您的情况。", False),
+    # stop requests
+    ("en", "stop_request", "Please stop calling my cell.", True),
+    ("en", "stop_request", "I want these calls to stop.", True),
+    ("en", "stop_request", "Lose my number.", True),
+    ("en", "stop_request", "Can you stop the interest?", False),
+    ("zh", "stop_request", "以后别联系我了。", True),
+    ("zh", "stop_request", "别急，我会还的。", False),
+    ("zh", "stop_request", "我不是不打算还。", False),
+    ("zh", "stop_request", "别收我滞纳金了。", False),
+]
+
+
+@pytest.mark.parametrize(("lang", "concept", "text", "want"), CASES)
+def test_composed_concepts(lang: str, concept: str, text: str, want: bool) -> None:
+    rs = shipped_rules(lang)
+    assert (first(rs.concepts[concept], clauses(text, lang)) is not None) is want
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("你这个老来。", "insult"),                         # 老赖, heard as 老来
+    ("你去网代平台借点先还上。", "illegal_funding_pressure"),  # 网贷 -> 网代
+    ("你可以用花被先周转一下。", "illegal_funding_pressure"),  # 花呗 -> 花被
+    ("到时候别怪我们不客器。", "threat"),                 # 客气 -> 客器
+])
+def test_homophone_slips_match_by_pinyin(text: str, code: str) -> None:
+    rs = shipped_rules("zh")
+    assert first(rs.concepts[code], clauses(text, "zh")) is not None
+
+
+def test_english_lexicon_matches_inflections_not_other_words() -> None:
+    seize = lexicon("seize", ["garnish", "sue", "repossess"], "en")
+    for text in ("we are garnishing it", "she was sued", "they repossessed it", "he sues"):
+        assert find(seize, clauses(text, "en")), text
+    for text in ("a suit", "suede shoes", "garnet"):
+        assert not find(seize, clauses(text, "en")), text
+
+
+def test_combination_keeps_the_listed_order_and_explains_itself() -> None:
+    rs = shipped_rules("en")
+    threat = rs.concepts["threat"]
+    hit = first(threat, clauses("we'll swing by your job", "en"))
+    assert hit is not None and hit.how == "combo" and hit.text == "swing by + your job"
+    # the target before the visit verb is a different sentence
+    assert first(threat, clauses("your job is to come by and pay", "en")) is None
+
+
+def test_turn_scope_combines_parts_from_different_clauses() -> None:
+    kin = lexicon("kin", ["老丈人"], "zh")
+    lend = lexicon("lend", ["垫上"], "zh")
+    text = "你老丈人家条件不是挺好吗？让他先帮你垫上。"
+    clause_only = Concept("c", "zh", (), (), True, (Combo((kin, lend)),))
+    turn = Concept("t", "zh", (), (), True, (Combo((kin, lend), "turn"),))
+    assert not find(clause_only, clauses(text, "zh"))
+    assert find(turn, clauses(text, "zh"))
+
+
+def test_scored_call_reports_the_composed_threat_with_evidence() -> None:
+    result = score_transcript(call("en", ("debtor", "I can't pay right now."),
+                                   ("agent", "Keep dodging us and we'll have somebody swing by your job.")))
+    threats = [v for v in result.violations if v.code == "threat"]
+    assert result.alert and threats and "swing by your job" in threats[0].evidence
+
+
+def test_debtor_threatening_the_agent_is_not_a_violation() -> None:
+    result = score_transcript(call("zh", ("debtor", "你们再打一次，我就去法院告你们，还要报警抓你们！"),
+                                   ("agent", "理解您的心情，我们只是按规定提醒。")))
+    assert "threat" not in result.codes()
+
+
+def test_combine_errors_name_the_place() -> None:
+    base = """lang: en
+synonyms:
+  act: [sue]
+concepts:
+  identity_confirmed: {patterns: [x]}
+  identity_question: {patterns: [x]}
+  affirm: {patterns: [x]}
+  not_the_person: {patterns: [x]}
+  threat:
+    combine:
+      - %s
+rules:
+  - {code: threat, kind: forbidden, concept: threat}
+"""
+    with pytest.raises(InputError) as e:
+        load_rules_text(base % "[act, nowhere]", "t.yaml")
+    assert "t.yaml:11:15" in str(e.value) and "unknown synonym list 'nowhere'" in str(e.value)
+    with pytest.raises(InputError) as e:
+        load_rules_text(base % "{all: [act], scope: call}", "t.yaml")
+    assert "t.yaml:11:29" in str(e.value) and "scope must be clause or turn" in str(e.value)
+    rs = load_rules_text(base % "{all: [act], scope: turn}", "t.yaml")
+    assert rs.concepts["threat"].combos[0].scope == "turn"
