@@ -253,7 +253,9 @@ def test_no_agent_message_within_two_seconds(results: Results) -> None:
     assert greeting.robot_audio_at is not None, "the debtor heard nothing"
     # 47 CFR 64.1200(a)(7)(i): the message starts within 2 s of the greeting's end; AMD
     # needs its after-greeting silence (0.7 s) to call it a person first.
-    assert greeting.robot_audio_at - greeting.speech_end < 2.7
+    gap = greeting.robot_audio_at - greeting.speech_end
+    print(f"\ngreeting end -> no-agent message heard: {gap:.2f} s", file=sys.stderr)
+    assert gap < 2.7
     assert run.stats is not None
     assert (run.stats.window_abandoned, run.stats.window_answered) == (1, 1)
 
