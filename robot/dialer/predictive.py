@@ -187,7 +187,8 @@ class PredictiveRun:
             answered_at=_at(call.answered_at), ended_at=_at(call.ended_at),
             duration_s=duration, turns=turns, notes=notes)
         self.summary.called += 1
-        self.summary.by_disposition[disposition] = self.summary.by_disposition.get(disposition, 0) + 1
+        counts = self.summary.by_disposition
+        counts[disposition] = counts.get(disposition, 0) + 1
         log.info("predictive %s (%s): %s / %s", call.attempt_id, mask_phone(account.phone),
                  result, disposition)
         self.observer.done(account, Finished(call.attempt_id, result, disposition, duration))
@@ -199,7 +200,8 @@ class PredictiveRun:
     async def _recordings(self, attempt_id: str) -> None:
         from robot.telephony.call import collect_recordings
 
-        recs = await collect_recordings(_RecDeps(self.settings, self.spool), attempt_id)  # type: ignore[arg-type]
+        deps = _RecDeps(self.settings, self.spool)
+        recs = await collect_recordings(deps, attempt_id)  # type: ignore[arg-type]
         async with self.store.transaction(f"recordings of {attempt_id}") as db:
             await db.executemany(
                 "INSERT INTO recordings (attempt_id, kind, path, duration_s, sha256)"

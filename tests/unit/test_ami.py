@@ -96,17 +96,21 @@ class FakeAmi:
             aid = msg["ActionID"]
             if msg["Action"] == "Login":
                 ok = msg.get("Secret") == self.secret
-                writer.write((f"Response: {'Success' if ok else 'Error'}\r\nActionID: {aid}\r\n"
-                              f"Message: {'ok' if ok else 'Authentication failed'}\r\n\r\n").encode())
+                status, text = ("Success", "ok") if ok else ("Error", "Authentication failed")
+                writer.write((f"Response: {status}\r\nActionID: {aid}\r\n"
+                              f"Message: {text}\r\n\r\n").encode())
             elif msg["Action"] == "QueueStatus":
-                writer.write((f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n\r\n"
+                writer.write((f"Response: Success\r\nActionID: {aid}\r\n"
+                              "EventList: start\r\n\r\n"
                               f"Event: QueueParams\r\nQueue: q\r\nActionID: {aid}\r\n\r\n"
                               "Event: QueueMemberPause\r\nQueue: q\r\nInterface: X\r\n\r\n"
-                              f"Event: QueueMember\r\nQueue: q\r\nName: A\r\nActionID: {aid}\r\n\r\n"
+                              "Event: QueueMember\r\nQueue: q\r\nName: A\r\n"
+                              f"ActionID: {aid}\r\n\r\n"
                               f"Event: QueueStatusComplete\r\nActionID: {aid}\r\n"
                               "EventList: Complete\r\n\r\n").encode())
             else:
-                writer.write(f"Response: Error\r\nActionID: {aid}\r\nMessage: nope\r\n\r\n".encode())
+                writer.write(f"Response: Error\r\nActionID: {aid}\r\n"
+                             "Message: nope\r\n\r\n".encode())
             await writer.drain()
 
 
