@@ -103,8 +103,17 @@ class PredictiveRun:
         self.wake.set()
 
     async def resync(self) -> None:
+        """After (re)login: a fresh agent snapshot, and calls in flight that Asterisk no
+        longer has (their end was missed while AMI was away) are closed as lost."""
         snapshot = await self.ami.action_list("QueueStatus", Queue=self.s.agent_queue)
         self.tracker.reset(snapshot, time.time())
+        if not self.calls:
+            return
+        channels = {ev.get("Uniqueid") for ev in await self.ami.action_list("Status")}
+        for call in list(self.calls.values()):
+            if not call.done and call.attempt_id not in channels and call.failed_at is None:
+                call.mark_lost(time.time())
+        self.wake.set()
 
     # -- the loop ------------------------------------------------------------------------
     async def run(self, pending: deque[Account], stop: asyncio.Event) -> None:

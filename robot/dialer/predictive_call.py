@@ -54,6 +54,7 @@ class PredictiveCall:
     talk_s: float | None = None
     originate_reason: str | None = None
     failed_at: float | None = None  # OriginateResponse: Failure
+    lost: bool = False  # gone while AMI was away: how it ended is unknown
     hangup_cause: int | None = None
     ended_at: float | None = None
     steps: list[str] = field(default_factory=list)
@@ -110,8 +111,16 @@ class PredictiveCall:
         if self.ended_at is None and self.failed_at is not None and now - self.failed_at > grace_s:
             self.ended_at = now
 
+    def mark_lost(self, now: float) -> None:
+        """The channel vanished while the dialer could not hear (AMI reconnected and
+        Asterisk no longer has it): stored as ``interrupted``, retried like the robot's."""
+        self.lost, self.ended_at = True, now
+
     def outcome(self) -> tuple[str, str, str]:
         """``(result, disposition, notes)`` for the store."""
+        if self.lost and self.agent is None and self.noagent_at is None:
+            return "interrupted", "interrupted", "; ".join(
+                x for x in (self.pacing, "channel lost while AMI was disconnected") if x)
         if self.answered_at is None:
             result = classify_attempt(
                 answered=False, dialstatus=REASON_DIALSTATUS.get(self.originate_reason or ""),

@@ -295,3 +295,11 @@ def test_abandoned_is_retried_and_no_conversation_agent_is_final() -> None:
            "started_at": "2026-12-01T15:00:00.000Z", "phone": "+15550100041"}
     assert not guard_attempt({**row, "disposition": "abandoned"}).conversation
     assert guard_attempt({**row, "disposition": "agent"}).conversation
+
+
+def test_a_call_lost_while_ami_was_away_is_interrupted() -> None:
+    call = PredictiveCall("x", "A", "en", 0.0, pacing="dial 1")
+    call.apply({"Event": "Newstate", "ChannelState": "6"}, 1.0)
+    call.mark_lost(30.0)
+    assert call.done and call.outcome() == (
+        "interrupted", "interrupted", "dial 1; channel lost while AMI was disconnected")
