@@ -23,6 +23,7 @@ from aiohttp import web
 
 from robot.cases import audit
 from robot.cases.accounts import import_accounts
+from robot.cases.onepayment import PaymentConflict, payment_from_json, record_payment
 from robot.cases.payments import import_payments
 from robot.cases.scope import ACTION_KINDS, CollectorView
 from robot.config import load_settings
@@ -83,7 +84,8 @@ async def _require(request: web.Request, role: str) -> dict[str, Any]:
 
 def _error(status: int, message: str) -> web.HTTPException:
     cls = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
-           404: web.HTTPNotFound, 413: web.HTTPRequestEntityTooLarge}[status]  # fmt: skip
+           404: web.HTTPNotFound, 409: web.HTTPConflict,
+           413: web.HTTPRequestEntityTooLarge}[status]  # fmt: skip
     kw: dict[str, Any] = {"max_size": MAX_UPLOAD, "actual_size": 0} if status == 413 else {}
     return cls(text=json.dumps({"error": message}), content_type="application/json", **kw)
 
@@ -125,6 +127,26 @@ async def post_payment_file(request: web.Request) -> web.Response:
     path = await _save_upload(request, "payments")
     rep = await import_payments(request.app[STORE], path, actor=f"api:{who['name']}")
     return web.json_response({**asdict(rep), "rejects": _rejects(rep.rejects_path)})
+
+
+async def post_payment(request: web.Request) -> web.Response:
+    """One payment as JSON: 201 when stored, 200 with already=true when re-sent, 409 when
+    the id is known with other values."""
+    who = await _require(request, "bank")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise _error(400, "request body: not JSON; send a payment object") from None
+    try:
+        pay = payment_from_json(body)
+    except InputError as exc:
+        raise _error(400, str(exc)) from None
+    try:
+        rec = await record_payment(request.app[STORE], pay, actor=f"api:{who['name']}")
+    except PaymentConflict as exc:
+        raise _error(409, str(exc)) from None
+    return web.json_response({**rec.payment, "already": rec.already},
+                             status=200 if rec.already else 201)
 
 
 async def get_case(request: web.Request) -> web.Response:
@@ -198,6 +220,7 @@ def make_app(store: Store, inbox: Path | None = None) -> web.Application:
     app[INBOX] = inbox or load_settings().home / "inbox"
     app.router.add_post("/v1/account-files", post_account_file)
     app.router.add_post("/v1/payment-files", post_payment_file)
+    app.router.add_post("/v1/payments", post_payment)
     app.router.add_get("/v1/cases/{account_id}", get_case)
     app.router.add_get("/v1/agency/cases", agency_cases)
     app.router.add_get("/v1/agency/cases/{account_id}", agency_case)

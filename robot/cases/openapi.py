@@ -41,6 +41,18 @@ def spec() -> dict[str, Any]:
         "paths": {
             "/v1/account-files": {"post": accounts},
             "/v1/payment-files": {"post": _file_upload("payment", "docs/payment-file.md")},
+            "/v1/payments": {"post": {
+                "summary": "Report one payment (JSON), e.g. as it settles",
+                "description": "Idempotent on payment_id: the same payment again answers 200"
+                " with already=true and changes nothing; the same id with other values is"
+                " refused with 409 (a person decides). Same field rules as the payment file"
+                " (docs/payment-file.md); unknown fields are refused.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/PaymentIn"}}}},
+                "responses": {"201": _json("Payment", "stored"),
+                              "200": _json("Payment", "received before (already=true)"),
+                              "400": _ERR, "401": _ERR, "403": _ERR, "409": _ERR}}},
             "/v1/cases/{account_id}": {"get": {
                 "summary": "One case (bank token)", "security": [{"bearer": []}],
                 "parameters": [case_id],
@@ -90,6 +102,25 @@ def spec() -> dict[str, Any]:
                     "rejects_path": {"type": ["string", "null"]},
                     "rejects": {"type": "array", "items": {"type": "object", "properties": {
                         "row": {"type": "integer"}, "reason": {"type": "string"}}}}}},
+                "PaymentIn": {"type": "object", "additionalProperties": False,
+                              "required": ["payment_id", "account_id", "amount", "paid_on"],
+                              "properties": {
+                    "payment_id": {"type": "string", "description": "the bank's id; the key"},
+                    "account_id": {"type": "string"},
+                    "amount": {"type": ["string", "number"], "description": "positive,"
+                               " at most 2 decimals; a string keeps it exact"},
+                    "paid_on": {"type": "string", "format": "date"},
+                    "currency": {"type": "string", "description": "ISO 4217; default the"
+                                 " account's"},
+                    "channel": {"type": "string"}, "reference": {"type": "string"}}},
+                "Payment": {"type": "object", "properties": {
+                    "payment_id": {"type": "string"}, "account_id": {"type": "string"},
+                    "amount": {"type": "string", "description": "exact decimal"},
+                    "currency": {"type": "string"},
+                    "paid_on": {"type": "string", "format": "date"},
+                    "channel": {"type": "string"}, "reference": {"type": "string"},
+                    "status": {"enum": ["new", "matched", "unmatched"]},
+                    "source": {"type": "string"}, "already": {"type": "boolean"}}},
                 "Case": {"type": "object", "properties": {
                     "account_id": {"type": "string"},
                     "status": {"enum": ["open", "closed"]},

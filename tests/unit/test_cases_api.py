@@ -78,3 +78,52 @@ async def test_bank_and_agency_flows(tmp_path: Path) -> None:
             assert len(one["actions"]) == 1
         finally:
             await client.close()
+
+
+async def test_single_payment_is_idempotent_validated_and_audited(tmp_path: Path) -> None:
+    from robot.cases.audit import verify
+    from robot.cases.reconcile import reconcile
+
+    async with await Store.open(tmp_path / "d.db") as store:
+        bank = await create_token(store, "bank1", "bank")
+        client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
+        await client.start_server()
+        try:
+            h = {"Authorization": f"Bearer {bank}"}
+            body = account_file(tmp_path / "a.csv", [{}]).read_bytes()
+            assert (await client.post("/v1/account-files?today=2026-11-01", data=body,
+                                      headers=h)).status == 200  # fmt: skip
+            pay = {"payment_id": "P9", "account_id": "A1", "amount": "250.50",
+                   "paid_on": "2026-11-02", "channel": "alipay"}  # fmt: skip
+            assert (await client.post("/v1/payments", json=pay)).status == 401
+            r = await client.post("/v1/payments", json=pay, headers=h)
+            first = await r.json()
+            assert r.status == 201 and not first["already"]
+            assert (first["amount"], first["currency"], first["status"]) == ("250.50", "USD", "new")
+            r = await client.post("/v1/payments", json=pay, headers=h)
+            assert r.status == 200 and (await r.json())["already"]
+            r = await client.post("/v1/payments", json={**pay, "amount": "99.00"}, headers=h)
+            assert r.status == 409 and "already received with other values" in (await r.json())["error"]
+            r = await client.post("/v1/payments", headers=h,
+                                  json={"payment_id": "P10", "account_id": "A1",
+                                        "amount": "abc", "curency": "USD"})  # fmt: skip
+            assert r.status == 400 and "unknown field(s) curency" in (await r.json())["error"]
+            r = await client.post("/v1/payments", headers=h,
+                                  json={"payment_id": "P10", "account_id": "A1", "amount": "abc"})
+            err = (await r.json())["error"]
+            assert r.status == 400 and err.startswith("request body:")
+            assert "bad amount 'abc'" in err and "missing paid_on" in err
+            r = await client.post("/v1/payments", data=b"{not json", headers=h)
+            assert r.status == 400
+            rows = await store.query("SELECT payment_id, amount_minor, source FROM payments")
+            assert [tuple(x) for x in rows] == [("P9", 25050, "api")]
+            log = await store.query("SELECT action FROM audit_log WHERE action = 'payments.record'")
+            assert len(log) == 1
+            assert await verify(store) == []
+            await reconcile(store, date(2026, 11, 3))
+            status = await store.query("SELECT status FROM payments WHERE payment_id = 'P9'")
+            assert status[0][0] == "matched"
+            case = await (await client.get("/v1/cases/A1", headers=h)).json()
+            assert case["balance"] == "749.50"
+        finally:
+            await client.close()
