@@ -121,6 +121,7 @@ def load_rules_text(text: str, filename: str = "<rules>") -> RuleSet:
 class _Builder:
     def __init__(self, root: yaml.Node | None, data: Any, filename: str) -> None:
         self.root, self.data, self.filename = root, data, filename
+        self.lexicons: dict[str, Concept] = {}  # a synonym list compiles once, however often combined
 
     def fail(self, path: tuple[Any, ...], message: str, key: bool = False) -> InputError:
         node = self.root
@@ -238,10 +239,9 @@ class _Builder:
         return tuple(out)
 
     def lexicon(self, name: str, lang: str, syn: dict[str, list[str]]) -> Concept:
-        cache: dict[str, Concept] = self.__dict__.setdefault("_lexicons", {})
-        if name not in cache:
-            cache[name] = lexicon(name, syn[name], lang)
-        return cache[name]
+        if name not in self.lexicons:
+            self.lexicons[name] = lexicon(name, syn[name], lang)
+        return self.lexicons[name]
 
     def rules(self, raw: Any, concepts: dict[str, Concept]) -> list[Rule]:
         if not isinstance(raw, list) or not raw:
