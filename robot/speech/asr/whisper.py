@@ -197,12 +197,29 @@ _MODELS: dict[tuple[str, int], _SharedModel] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+def _one_blas_thread() -> None:
+    """Keep numpy's OpenBLAS to one thread in this process.
+
+    The log-mel features are a matrix product, and OpenBLAS would spread it over every
+    core, where its threads spin while the decoders and the calls' event loop want the
+    CPU: measured on 2 cores, 25 % less CPU per decode (2.0 -> 1.5 s for 11 answers)
+    and faster decodes with one BLAS thread. The robot gets its parallelism from one
+    decoder per core instead (see _SharedModel).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it decodes are only slower
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def _load_shared(path: Path, threads: int) -> _SharedModel:
     key = (str(path), threads)
     with _MODELS_LOCK:
         if key not in _MODELS:
             from faster_whisper import WhisperModel
 
+            _one_blas_thread()
             t0 = time.perf_counter()
             # ``threads`` decoders of one thread each (see _SharedModel).
             workers = max(1, threads)
