@@ -130,3 +130,24 @@ def test_scenario_barge_in_options(tmp_path: Path) -> None:
     assert book.scenarios["1555"].barge_in_after_ms == 1500
     assert book.scenarios["1555"].barge_in_reply == 1
     assert book.scenarios["1556"].barge_in_after_ms is None
+
+
+async def test_decoders_share_waiting_answers_and_skip_abandoned_ones() -> None:
+    import asyncio
+
+    from robot.speech.asr.whisper import _SharedModel
+
+    shared = _SharedModel(model=None, load_s=0.0, workers=2)
+    loop = asyncio.get_running_loop()
+    futs = [loop.create_future() for _ in range(7)]
+    shared.pending = [(f"a{i}", "en", 1.0, f) for i, f in enumerate(futs)]
+    futs[0].cancel()  # its caller spoke on: the decode would be wasted
+    first = shared.take()  # both decoders idle: half of the six live answers
+    assert [a for a, *_ in first] == ["a1", "a2", "a3"] and shared.skipped == 1
+    second = shared.take()  # the other decoder takes the rest
+    assert [a for a, *_ in second] == ["a4", "a5", "a6"] and shared.pending == []
+    shared.done(3)
+    shared.done(3)
+    assert (shared.running, shared.batches, shared.decoded) == (0, 2, 6)
+    assert shared.take() == [] and shared.running == 0
+    shared.executor.shutdown()
