@@ -8,8 +8,10 @@ says. A dial is answered by a person with probability ``--answer``, after a unif
 3-12 s; otherwise it rings out after 15-30 s (or is busy after 2-5 s). Talk times are
 log-normal, wrap-up exponential. A person who answers when no agent is free waits the
 two-second safe harbour of 47 CFR 64.1200(a)(7); if no agent frees up, the call is
-abandoned. Prints talk time per agent-hour and abandonment for both pacers; the last
-line is one JSON object.
+abandoned. Prints talk time per agent-hour and abandonment for both pacers, and for
+``predictive+cap``: the predictive pacer with the hard 30-day cap rule the live dialer
+applies on top of it (``robot.dialer.pacedecision.capped``). The last line is one JSON
+object.
 
     .venv/bin/python bench/pacing.py --agents 20 --hours 8 --answer 0.2 --seed 1
 """
@@ -29,6 +31,7 @@ from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from robot.dialer.pacedecision import capped  # noqa: E402
 from robot.dialer.pacing import PacingState, PredictivePacer, ProgressivePacer  # noqa: E402
 
 SAFE_HARBOUR_S = 2.0
@@ -36,6 +39,20 @@ SAFE_HARBOUR_S = 2.0
 
 class Pacer(Protocol):
     def how_many_to_dial(self, state: PacingState) -> int: ...
+
+
+@dataclass(frozen=True)
+class CappedPacer:
+    """The live dialer's decision: the predictive pacer, then the hard cap rule."""
+
+    inner: PredictivePacer
+
+    def how_many_to_dial(self, state: PacingState) -> int:
+        p = self.inner
+        floor = max(0, min(state.agents_free - state.ringing,
+                           p.max_channels - state.ringing - state.agents_busy,
+                           p.cps_limit - state.dials_last_second))
+        return capped(p, state, p.how_many_to_dial(state), floor)[0]
 
 
 @dataclass(frozen=True)
@@ -195,25 +212,33 @@ def main() -> None:
         "progressive": ProgressivePacer(max_channels=channels, robot_capacity=sc.agents,
                                         cps_limit=20),
         "predictive": PredictivePacer(abandon_cap=0.03, max_channels=channels, cps_limit=20),
+        "predictive+cap": CappedPacer(PredictivePacer(abandon_cap=0.03, max_channels=channels,
+                                                      cps_limit=20)),
     }
     print(f"{sc.agents} agents, {sc.hours:g} h, answer {sc.answer:.0%}, talk {sc.talk_mean_s:g} s, "
           f"wrap {sc.wrap_mean_s:g} s, seed {sc.seed}")
-    print(f"{'pacer':12s} {'dials':>7s} {'answered':>8s} {'abandoned':>9s} {'abandon':>8s} "
+    print(f"{'pacer':14s} {'dials':>7s} {'answered':>8s} {'abandoned':>9s} {'abandon':>8s} "
           f"{'talk min/agent-h':>17s} {'occupancy':>9s}")
     results = {}
     for name, pacer in pacers.items():
         r = simulate(pacer, sc)
         results[name] = r
         per = r.per_agent_hour(sc)
-        print(f"{name:12s} {r.dials:7d} {r.answered:8d} {r.abandoned:9d} "
+        print(f"{name:14s} {r.dials:7d} {r.answered:8d} {r.abandoned:9d} "
               f"{r.abandon_rate():8.2%} {per / 60:17.1f} {per / 3600:9.1%}")
     ratio = (results["predictive"].per_agent_hour(sc)
              / max(results["progressive"].per_agent_hour(sc), 1e-9))
     print(f"predictive / progressive talk time per agent-hour: {ratio:.2f}x "
           f"(goal >= 1.5x with abandonment <= 3%)")
+    capped_ratio = (results["predictive+cap"].per_agent_hour(sc)
+                    / max(results["progressive"].per_agent_hour(sc), 1e-9))
+    print(f"predictive+cap / progressive: {capped_ratio:.2f}x, abandonment "
+          f"{results['predictive+cap'].abandon_rate():.2%}")
     print(json.dumps({
         "talk_ratio_predictive_vs_progressive": round(ratio, 3),
         "abandon_rate": round(results["predictive"].abandon_rate(), 4),
+        "talk_ratio_capped_vs_progressive": round(capped_ratio, 3),
+        "abandon_rate_capped": round(results["predictive+cap"].abandon_rate(), 4),
         "talk_s_per_agent_hour": {k: round(v.per_agent_hour(sc), 1) for k, v in results.items()},
         "agents": sc.agents, "hours": sc.hours, "answer": sc.answer, "seed": sc.seed,
     }))

@@ -45,6 +45,21 @@ def projected_rate(pacer: PredictivePacer, state: PacingState, n: int) -> float:
     return (state.window_abandoned + abandons) / live if live > 0 else 0.0
 
 
+def capped(pacer: PredictivePacer, state: PacingState, n: int, floor: int) -> tuple[int, str]:
+    """The hard cap on top of the pacer's ``n``: ``(dials, rule applied)``. ``floor`` is
+    what free agents are sure to take (never trimmed: it cannot be abandoned)."""
+    if n <= floor:
+        return n, "pacer"
+    answered, abandoned = state.window_answered, state.window_abandoned
+    if answered and abandoned / answered >= pacer.abandon_cap:
+        return floor, "cap reached: no dialling ahead"
+    if projected_rate(pacer, state, n) <= pacer.abandon_cap:
+        return n, "pacer"
+    while n > floor and projected_rate(pacer, state, n) > pacer.abandon_cap:
+        n -= 1
+    return n, "cap would be exceeded: dialling ahead trimmed"
+
+
 def decide(counts: AgentCounts, calls: Iterable[PredictiveCall], stats: PaceStats,
            pacer: PredictivePacer, *, dials_last_second: int, pending: int,
            wrap_s: float) -> DialDecision:
@@ -65,15 +80,7 @@ def decide(counts: AgentCounts, calls: Iterable[PredictiveCall], stats: PaceStat
     local = replace(pacer, max_channels=max(0, pacer.max_channels - held))
     floor = max(0, min(free - ringing, local.max_channels - ringing - counts.talking,
                        pacer.cps_limit - dials_last_second))
-    n = local.how_many_to_dial(state)
-    rule = "pacer"
-    if n > floor:
-        if stats.window_answered and stats.abandon_rate >= pacer.abandon_cap:
-            n, rule = floor, "cap reached: no dialling ahead"
-        elif projected_rate(local, state, n) > pacer.abandon_cap:
-            while n > floor and projected_rate(local, state, n) > pacer.abandon_cap:
-                n -= 1
-            rule = "cap would be exceeded: dialling ahead trimmed"
+    n, rule = capped(local, state, local.how_many_to_dial(state), floor)
     n = min(n, pending)
     reason = (f"dial {n} ({rule}): {counts.describe()}; awaiting an agent {awaiting}, "
               f"ringing {ringing}; {stats.describe()}; target "
