@@ -28,6 +28,9 @@ def register(subparsers: Any) -> None:
     ck = sub.add_parser("check-rules", help="validate a QA rule file")
     ck.add_argument("file", metavar="RULES.yaml")
     ck.set_defaults(func=cmd_check_rules)
+    from robot.cli import qa_work  # stored calls: import, run, report, review workflow
+
+    qa_work.register(sub)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
