@@ -236,8 +236,10 @@ def test_dial_decisions_used_live_agent_counts(results: Results) -> None:
     run = results.runs["e2e-predictive"]
     first = min(run.attempts, key=lambda a: a["started_at"])
     notes = run.outcomes[first["id"]]["notes"] or ""
-    assert "agents free 2, talking 0" in notes, notes
-    assert run.summary.pacing and "agents free 2" in run.summary.pacing[0]
+    free = results.live.joined.free if results.live.joined else -1  # our 2 (+ any static)
+    assert f"agents free {free}, talking 0" in notes, notes
+    assert run.summary.pacing and f"agents free {free}" in run.summary.pacing[0]
+    assert all("cap 3%" in p for p in run.summary.pacing)
 
 
 def test_no_agent_message_within_two_seconds(results: Results) -> None:
