@@ -85,6 +85,7 @@ class Run:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     turns: dict[str, list[Any]] = field(default_factory=dict)
+    recordings: dict[str, list[Any]] = field(default_factory=dict)
     stats: PaceStats | None = None
     sim_calls: dict[str, list[SimCall]] = field(default_factory=dict)
 
@@ -140,6 +141,7 @@ async def _collect(store: Store, campaign: str, summary: RunSummary,
     for att in run.attempts:
         run.outcomes[att["id"]] = await store.outcome(att["id"]) or {}
         run.turns[att["id"]] = await store.turns(att["id"])
+        run.recordings[att["id"]] = await store.recordings(att["id"])
     run.stats = await measure(store, camp["id"], datetime.now(UTC))
     for _, phone in ACCOUNTS[campaign]:
         run.sim_calls[phone] = sim.calls_to(phone)
@@ -227,6 +229,9 @@ def test_answered_calls_reach_agents(results: Results) -> None:
         assert disp in ("agent", "abandoned"), (phone, disp)
         if disp == "agent":
             reached.add(att["id"])
+        kinds = {r.kind: r for r in run.recordings[att["id"]]}
+        assert set(kinds) == {"mix", "rx", "tx"}, kinds  # every answered call is recorded
+        assert Path(kinds["mix"].path).exists() and (kinds["mix"].duration_s or 0) > 1
     assert reached, "no answered call reached an agent"
     # The agent simulator took exactly the attempts the store says reached an agent.
     assert {c.attempt_id for c in results.agent_calls if c.answered_at} == reached
