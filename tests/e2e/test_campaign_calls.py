@@ -201,3 +201,40 @@ def test_rerun_calls_nobody_again(sample_run: Run) -> None:
         return summary.called  # finished accounts, and retries not due yet
 
     assert asyncio.run(again()) == 0
+
+
+def test_qa_run_scores_the_robot_calls_from_their_live_turns(sample_run: Run) -> None:
+    """`dunbot qa run` after the campaign: each answered call scored from the turns the
+    robot stored, findings kept per call, and the robot told no third party the debt."""
+    from robot.qa import store as qs
+    from robot.qa.batch import run as qa_run
+    from robot.qa.score import score_transcript
+
+    async def go() -> tuple[Any, dict[str, Any]]:
+        async with await Store.open(sample_run.settings.db_path) as store:
+            rep = await qa_run(store, sample_run.settings, "2000-01-01", "9999")
+            out = {}
+            for phone, call in sample_run.by_phone.items():
+                if call["turns"]:
+                    aid = call["attempt"]["id"]
+                    out[phone] = (await qs.result(store, aid), await qs.findings(store, aid))
+            again = await qa_run(store, sample_run.settings, "2000-01-01", "9999")
+            return (rep, again), out
+
+    (rep, again), results = asyncio.run(go())
+    answered = [p for p, c in sample_run.by_phone.items() if c["turns"]]
+    assert len(answered) == 4 and sorted(results) == sorted(answered)
+    assert (rep.scored, rep.failed, again.scored) == (4, [], 0)
+    for phone, (res, found) in results.items():
+        call = sample_run.by_phone[phone]
+        assert (res["kind"], res["agent_id"], res["lang"]) == ("robot", "robot", "en")
+        turns = [{"speaker": t.speaker, "start": t.start_s, "end": t.end_s, "text": t.text}
+                 for t in call["turns"] if t.text.strip()]  # fmt: skip
+        expected = score_transcript({"lang": "en", "turns": turns})
+        assert res["machine_score"] == res["score"] == expected.score
+        assert [(f["code"], f["turn_index"]) for f in found] == [
+            (v.code, v.turn_index) for v in expected.violations]
+        codes = {f["code"] for f in found}
+        assert not codes & {"threat", "insult", "impersonation", "illegal_funding_pressure"}
+    for phone in ("+15550100002", "+15550100003"):  # wrong number, third party
+        assert "third_party_disclosure" not in {f["code"] for f in results[phone][1]}
