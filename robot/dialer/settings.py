@@ -63,7 +63,8 @@ class DialerSettings:
     callback_number: str | None = None  # voicemail: the number to call back
     mode: str = "robot"                 # robot | predictive (answered calls go to agents)
     agent_queue: str = "collectors"     # predictive: the Asterisk queue of the agents
-    agent_wait_s: float = 2.0           # predictive: wait this long for a free agent
+    agent_wait_s: float = 1.0           # predictive: wait this long for a free agent (1 keeps
+                                        # the message inside 2 s of the greeting)
     abandon_cap: float = 0.03           # predictive: abandoned / live answers, 30 days
     trunk_channels: int = 30            # predictive: calls the trunk carries at once
     trunk_cps: int = 5                  # predictive: new calls per second on the trunk

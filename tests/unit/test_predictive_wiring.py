@@ -279,7 +279,7 @@ def test_predictive_settings_are_checked() -> None:
     with pytest.raises(InputError, match="mode must be"):
         DialerSettings(mode="blaster")
     again = DialerSettings.from_json(PRED.to_json())
-    assert again == PRED and again.abandon_cap == 0.03 and again.agent_wait_s == 2.0
+    assert again == PRED and again.abandon_cap == 0.03 and again.agent_wait_s == 1.0
 
 
 def test_abandoned_is_retried_and_no_conversation_agent_is_final() -> None:
