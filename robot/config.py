@@ -45,6 +45,14 @@ class Settings:
     ami_port: int = 5038
     ami_user: str = "dunbot"
     ami_secret: str = ""
+    #: MQTT broker for live call events (turns, QA findings; docs/mqtt.md). Loopback
+    #: unless you mean otherwise; ``dunbot mqtt up`` starts one there. Off: no publishing.
+    mqtt_enabled: bool = True
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    mqtt_prefix: str = "dunbot"
+    #: Share of non-fatal calls ``dunbot qa sample`` picks for a person to check.
+    qa_sample_rate: float = 0.05
     #: Where Asterisk's files live: "" = let ``dunbot asterisk`` decide (an installed
     #: Asterisk 22+ if there is one, else the private root under ``cache``).
     asterisk_root: str = ""
@@ -110,6 +118,8 @@ def _coerce(name: str, raw: object, default: object) -> object:
             return str(raw).lower() in {"1", "true", "yes", "on"}
         if isinstance(default, int):
             return int(raw)  # type: ignore[arg-type]
+        if isinstance(default, float):
+            return float(raw)  # type: ignore[arg-type]
         if isinstance(default, Path):
             return Path(str(raw)).expanduser()
         return str(raw)

@@ -22,8 +22,9 @@ fi
 # --- Debian packages ------------------------------------------------------------
 # debootstrap: builds the private Asterisk 22 root; espeak-ng: fallback TTS voice;
 # sox: audio checks; python3-venv: the virtual environments; graphviz: `dunbot dialog
-# graph` pictures of dialogue scripts.
-apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv graphviz)
+# graph` pictures of dialogue scripts; mosquitto: the MQTT broker live QA events go to
+# (`dunbot mqtt up` starts the project's own instance).
+apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv graphviz mosquitto)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

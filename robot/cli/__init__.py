@@ -17,7 +17,7 @@ from robot import __version__
 from robot.errors import DunbotError
 
 #: Modules under robot.cli that contribute sub-commands, in the order --help lists them.
-GROUPS = ["demo", "campaign", "cases", "audit", "export", "asterisk", "sim", "dialog", "nlu", "tts", "asr", "qa"]
+GROUPS = ["demo", "campaign", "cases", "audit", "export", "asterisk", "mqtt", "sim", "dialog", "nlu", "tts", "asr", "qa"]
 
 EPILOG = """\
 typical session:

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder with accounts.csv and scenarios.yaml (default campaigns/sample)")
     p.add_argument("--max-concurrent", type=int, default=3, help="calls at once (default 3)")
     p.add_argument("--keep-asterisk", action="store_true",
-                   help="leave Asterisk running afterwards (default: stop it if the demo started it)")
+                   help="leave Asterisk (and the MQTT broker) running afterwards"
+                   " (default: stop what the demo started)")
     p.set_defaults(func=_demo)
 
 
@@ -63,6 +64,16 @@ async def run_demo(settings: Settings, sample: Path, max_concurrent: int, keep: 
     console.print("[bold]1/5[/] Asterisk: " + ("already running" if was_running else "starting"))
     info = await asyncio.to_thread(asterisk.up, settings)
     console.print(f"    Asterisk {info.get('version', '?')} answering ARI at {settings.ari_base}")
+    from robot.errors import DunbotError
+    from robot.events import broker
+
+    mqtt_started = settings.mqtt_enabled and not broker.answers(settings)
+    if settings.mqtt_enabled:
+        try:  # live turns and QA findings: watch them with `dunbot qa watch`
+            console.print("    " + await asyncio.to_thread(broker.up, settings)
+                          + " (live events: dunbot qa watch)")
+        except DunbotError as exc:
+            console.print(f"    no live events: {exc}")
 
     name = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     console.print(f"[bold]2/5[/] loading {sample / 'accounts.csv'} into campaign {name}")
@@ -89,6 +100,8 @@ async def run_demo(settings: Settings, sample: Path, max_concurrent: int, keep: 
         await engines.aclose()
         if not keep and not was_running:
             await asyncio.to_thread(asterisk.down, settings)
+        if mqtt_started and not keep:
+            await asyncio.to_thread(broker.down, settings)
 
     console.print("[bold]5/5[/] exporting outcomes")
     out = settings.home / "exports" / f"{name}-outcomes.csv"

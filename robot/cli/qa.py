@@ -31,6 +31,9 @@ def register(subparsers: Any) -> None:
     from robot.cli import qa_work  # stored calls: import, run, report, review workflow
 
     qa_work.register(sub)
+    from robot.cli import qa_watch  # live turns and findings over MQTT
+
+    qa_watch.register(sub)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

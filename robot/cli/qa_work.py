@@ -90,7 +90,7 @@ def register(sub: Any) -> None:
     rp.set_defaults(func=_run(_report))
     sa = sub.add_parser("sample", help="pick calls for spot checks (all fatal + a random share)")
     sa.add_argument("--rate", type=float, default=None,
-                    help="share of non-fatal calls (default: setting qa_sample_rate or 0.05)")
+                    help="share of non-fatal calls (default: setting qa_sample_rate, 0.05)")
     sa.add_argument("--seed", type=int, default=None, help="fix the draw (repeatable)")
     sa.add_argument("--actor", default=None)
     sa.set_defaults(func=_run(_sample))
@@ -186,8 +186,7 @@ async def _sample(store: Store, args: argparse.Namespace) -> int:
     from robot.config import load_settings
     from robot.qa.store import sample
 
-    rate = args.rate if args.rate is not None else float(
-        load_settings().extra.get("qa_sample_rate", 0.05))  # fmt: skip
+    rate = args.rate if args.rate is not None else load_settings().qa_sample_rate
     picked = await sample(store, rate, args.seed, args.actor or f"cli:{getpass.getuser()}")
     for cid, reason in picked:
         print(f"{reason:7} {cid}")

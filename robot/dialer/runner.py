@@ -32,6 +32,7 @@ from robot.dialer.dialing import Clock, Dialing, utc_now
 from robot.dialer.guard import Decision
 from robot.dialer.settings import DialerSettings
 from robot.errors import DunbotError
+from robot.events.live import LiveHub, start_hub
 from robot.logs import mask_phone
 from robot.store import dialer as ds
 from robot.store.db import Store
@@ -138,6 +139,7 @@ async def run_campaign(
     summary = RunSummary(name)
     store = await Store.open(settings.db_path)
     ari: AriClient | None = None
+    deps: CallDeps | None = None
     own_engines = engines is None
     try:
         campaign = await store.require_campaign(name)
@@ -163,6 +165,7 @@ async def run_campaign(
             session_factory=lambda script, acc, today: DialogSession(script, acc, today),
             today_for=local_today, amd=amd, spool_dir=spool_dir(settings),
             machine_message=machine_message(dialing.settings),
+            live=start_hub(settings, name),
         )
         slots = asyncio.Semaphore(max_concurrent)
         store_lock = asyncio.Lock()
@@ -204,6 +207,8 @@ async def run_campaign(
         summary.stopped_early = stop.is_set()
         return summary
     finally:
+        if deps is not None and isinstance(deps.live, LiveHub):
+            await deps.live.aclose()  # what is queued goes out before we stop
         if ari is not None:
             await ari.close()
         if own_engines and engines is not None:

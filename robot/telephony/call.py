@@ -102,6 +102,9 @@ class CallDeps:
     spool_dir: Path | None = None
     #: account -> limited-content message to leave on an answering machine (None: hang up)
     machine_message: Callable[[Account], str] | None = None
+    #: Live events (robot.events.live.LiveHub): each turn and QA finding published as it
+    #: happens; None = off.
+    live: Any = None
 
 
 @dataclass
@@ -206,6 +209,9 @@ class Call:
         self._timing: TurnTiming | None = None  # the turn whose reply is being rendered
         self._speech_at = 0.0
         self.transferred = False  # the channel went on to the agents' queue: not ours now
+        from robot.events.live import NoLive
+
+        self.live = deps.live.call(attempt_id, account) if deps.live else NoLive()
 
     @property
     def id(self) -> str:
@@ -233,6 +239,7 @@ class Call:
             self.res.notes = f"internal error: {exc!r}"[:300]
         finally:
             await self._wrap_up(answered)
+            self.live.end(self.res.result, self.res.disposition)
         return self.res
 
     async def _dial(self) -> bool:
@@ -352,6 +359,7 @@ class Call:
                 speaker="debtor", text=text, start_s=round(heard_at, 3),
                 end_s=round(t_end, 3), intent=step.intent, emotion=emotion, state=step.state,
             ))
+            self.live.turn(self.res.turns[-1])
         prerender.cancel()
         out = session.outcome
         self.res.disposition = out.disposition
@@ -460,6 +468,7 @@ class Call:
             speaker="robot", text=text, start_s=round(start, 3),
             end_s=round(time.monotonic() - self._t0, 3), state=getattr(step, "state", None),
         ))
+        self.live.turn(self.res.turns[-1])
         if timing is not None and timing.t_play:
             self.res.timings.append(timing)
 

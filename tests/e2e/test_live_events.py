@@ -1,0 +1,153 @@
+"""Live call events through a real Mosquitto, started by the project's own code.
+
+A robot call goes through the real Asterisk with a script that has a threatening line
+in it (what a careless script edit could do); while the call runs, a subscriber and
+``dunbot qa watch --json`` receive every turn and the threat as it happens. The test
+checks the received turns against the stored ones, the finding, the alert and the call's
+end message. It prints the delay from the end of each utterance to its arrival.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import pytest
+
+from robot.cases.csvload import load_csv_file
+from robot.config import REPO_ROOT, Settings
+from robot.dialer.runner import Engines, run_campaign
+from robot.events import broker
+from robot.sim.debtor import DebtorSimulator
+from robot.sim.scenarios import load_scenarios
+from robot.store.db import Store
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = REPO_ROOT / "campaigns" / "sample"
+CAMPAIGN = "e2e-live"
+PHONE = "+15550100004"  # the refusal scenario: "Yes, speaking." / "I won't pay." / ...
+CALM = "I understand. Paying soon avoids late fees."
+THREAT = "If you do not pay today we will have you arrested."
+
+
+@pytest.fixture(scope="module")
+def mqtt_settings(e2e_settings: Settings) -> Iterator[Settings]:
+    """Our own broker on a port of our own, started and stopped by robot.events.broker."""
+    s = dataclasses.replace(e2e_settings, mqtt_port=18800 + os.getpid() % 150)
+    assert not broker.answers(s), f"port {s.mqtt_port} is taken"
+    print(broker.up(s), file=sys.stderr)
+    yield s
+    print(broker.down(s), file=sys.stderr)
+    assert not broker.answers(s)
+
+
+@dataclasses.dataclass
+class Live:
+    received: list[tuple[str, dict[str, Any], float]]
+    watch_lines: list[dict[str, Any]]
+    attempt: dict[str, Any]
+    turns: list[Any]
+
+
+async def _run(s: Settings, clock: Callable[[], datetime], script: Path) -> Live:
+    rows = (SAMPLE / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    accounts = script.parent / "accounts.csv"
+    accounts.write_text("\n".join([rows[0]] + [r for r in rows if PHONE in r]) + "\n")
+    async with await Store.open(s.db_path) as store:
+        await load_csv_file(store, accounts, CAMPAIGN)
+    received: list[tuple[str, dict[str, Any], float]] = []
+    ready = asyncio.Event()
+
+    async def listen() -> None:
+        async with aiomqtt.Client(s.mqtt_host, s.mqtt_port) as client:
+            await client.subscribe(f"{s.mqtt_prefix}/#", qos=1)
+            ready.set()
+            async for m in client.messages:
+                received.append((str(m.topic), json.loads(bytes(m.payload)), time.time()))  # type: ignore[arg-type]
+
+    env = {**os.environ, "DUNBOT_HOME": str(s.home), "DUNBOT_MQTT_PORT": str(s.mqtt_port)}
+    watch = subprocess.Popen([sys.executable, "-m", "robot", "qa", "watch", "--json",
+                              "--campaign", CAMPAIGN], stdout=subprocess.PIPE, text=True,
+                             env=env, cwd=REPO_ROOT)  # fmt: skip
+    listener = asyncio.create_task(listen())
+    await asyncio.wait_for(ready.wait(), 10)
+    engines = Engines(s, str(script))
+    sim = DebtorSimulator(s, load_scenarios(SAMPLE / "scenarios.yaml"), engines.tts, engines.prompts)
+    await sim.warm_up()
+    await sim.start()
+    try:
+        await run_campaign(s, CAMPAIGN, max_concurrent=1, engines=engines, clock=clock)
+    finally:
+        await sim.stop()
+        await engines.aclose()
+    await asyncio.sleep(1.0)
+    listener.cancel()
+    watch.terminate()
+    out, _ = watch.communicate(timeout=10)
+    async with await Store.open(s.db_path) as store:
+        camp = await store.require_campaign(CAMPAIGN)
+        [attempt] = await store.attempts(camp["id"])
+        turns = await store.turns(attempt["id"])
+    return Live(received, [json.loads(x) for x in out.splitlines() if x.strip()], attempt, turns)
+
+
+@pytest.fixture(scope="module")
+def live(mqtt_settings: Settings, daytime: Callable[..., Any],
+         tmp_path_factory: pytest.TempPathFactory) -> Live:  # fmt: skip
+    folder = tmp_path_factory.mktemp("live")
+    text = (REPO_ROOT / "robot" / "dialogs" / "m0_reminder_en.yaml").read_text(encoding="utf-8")
+    assert CALM in text
+    script = folder / "careless_en.yaml"
+    script.write_text(text.replace(CALM, f"I understand. {THREAT}"), encoding="utf-8")
+    return asyncio.run(_run(mqtt_settings, daytime("America/New_York"), script))
+
+
+def _of(live: Live, kind: str) -> list[tuple[dict[str, Any], float]]:
+    aid = live.attempt["id"]
+    return [(m, t) for topic, m, t in live.received if topic.endswith(f"/{kind}")
+            and m.get("attempt") == aid]  # fmt: skip
+
+
+def test_every_stored_turn_was_published_live(live: Live) -> None:
+    assert live.attempt["result"] == "answered", live.attempt
+    turns = _of(live, "turn")
+    assert [(m["speaker"], m["text"]) for m, _ in turns] == [(t.speaker, t.text) for t in live.turns]
+    assert [m["seq"] for m, _ in turns] == list(range(len(live.turns)))
+    first = turns[0][0]
+    assert first["campaign"] == CAMPAIGN and first["phone"] != PHONE and PHONE[-2:] in first["phone"]
+    answered = datetime.fromisoformat(live.attempt["answered_at"]).timestamp()
+    delays = sorted(t - (answered + m["end"]) for m, t in turns)
+    print(f"\nutterance end -> received: {len(delays)} turns, median {delays[len(delays) // 2]:.2f} s,"
+          f" max {delays[-1]:.2f} s", file=sys.stderr)
+
+
+def test_the_threat_is_caught_while_the_call_is_on(live: Live) -> None:
+    [(v, received_at)] = [(m, t) for m, t in _of(live, "violation") if m["code"] == "threat"]
+    assert v["fatal"] and v["score_so_far"] == 0 and "arrested" in v["evidence"]
+    spoken = [t for t in live.turns if t.text.strip()]
+    assert THREAT in spoken[v["turn"]].text and spoken[v["turn"]].speaker == "robot"
+    ended = datetime.fromisoformat(live.attempt["ended_at"]).timestamp()
+    assert received_at < ended, "the alert should arrive before the call ends"
+    alerts = [m for topic, m, _ in live.received if topic.endswith("/alerts")]
+    assert [a["code"] for a in alerts] == ["threat"]
+
+
+def test_call_end_message_and_qa_watch(live: Live) -> None:
+    [(end, _)] = _of(live, "end")
+    assert (end["result"], end["disposition"]) == ("answered", "refused")
+    assert end["score"] == 0 and end["alert"] and "threat" in end["codes"]
+    assert end["turns"] == len(live.turns)
+    watched = [m for m in live.watch_lines if m.get("attempt") == live.attempt["id"]]
+    assert any(m["topic"].endswith("/violation") and m["code"] == "threat" for m in watched)
+    assert sum(m["topic"].endswith("/turn") for m in watched) == len(live.turns)
