@@ -6,7 +6,7 @@ and compares the violation codes it finds with the codes a reviewer labelled, ca
 call. Prints precision and recall per code for all calls, per set (``--by-set``) and
 per language (``--by-lang``), the calls it got wrong with ``-v``, and, as the last line,
 one JSON object: ``min_precision``/``min_recall`` over all calls, the newest held-out set's
-figures under its own name (``"newest_holdout": "holdout5", "holdout5": {...}``), and
+figures under its own name (``"newest_holdout": "holdout6", "holdout6": {...}``), and
 every set's table under ``sets``. ``--sets`` scores only some sets, so rules can be
 revised on the older sets while the newest stays unread.
 

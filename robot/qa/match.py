@@ -25,6 +25,8 @@ paraphrases, and the evidence still names the words that matched ("swing by + yo
 A match inside a negation ("we will not sue you", "我们不会起诉您") or a hypothetical
 about someone else ("if anyone says they are police, hang up", "如果有人上门催收") does
 not count, because compliance cares about what was said, not which words occurred.
+Advice against something reaches over the whole list that follows ("I would not
+recommend a card or a payday loan", "不建议您用月付或者找亲戚借钱").
 """
 
 from __future__ import annotations
@@ -52,11 +54,20 @@ _EN_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", 
 #: Words after a negator that end its reach: a new subject ("no, we will sue") or a veiled
 #: threat ("you do not want us to come to your job", "do not make me call your boss").
 _EN_NEG_BLOCK = frozenset({"i", "we", "they", "he", "she", "but", "us", "me", "make", "want", "so", "otherwise"})
+#: "could not your sister ...?" - an auxiliary, the negator, then a subject: a question.
+_EN_AUX = frozenset({"could", "would", "can", "do", "does", "did", "is", "are", "will", "should", "was"})
+_EN_QUESTION_SUBJECTS = frozenset({"your", "he", "she", "they", "someone", "somebody", "anyone", "anybody"})
 _EN_CONDITION = frozenset({"if", "unless", "until", "when", "whether"})
 _EN_NEG_WINDOW = 8  # words; long enough for a list: "nobody will come to your house or arrest you"
 #: A Mandarin negator followed only by these (modal verbs, pronouns, "suggest"...)
 #: still negates what comes next: 不会起诉您, 不建议您通过网贷, 我们不会要求您去借钱.
 _ZH_NEG = re.compile(r"(?:不|没|别|无需|无须|未)[有会要是再去用能想打算对给把跟向找让您你他她们我建议通过求并也更或者和及借碰办刷、\s]{0,8}$")
+#: A negated modal reaches over a short verb phrase of any words: 我们不会安排人去您家,
+#: 绝不会派同事到您单位 (the words between are open-ended, so the reach is kept short).
+_ZH_NEG_MODAL = re.compile(r"(?:不|没|别|绝不|从不|决不|并不|也不)(?:会|要|用|再|能|想|打算|准备|可能|得|必|需要)[^，。！？；]{0,6}$")
+#: Advice against something covers the rest of the clause, however long the list after
+#: it: 不建议您用月付或者找亲戚借钱来还.
+_ZH_ADVISED_AGAINST = re.compile(r"(?:不|并不|从不|绝不)(?:建议|推荐|鼓励|提倡|主张|要求)")
 #: Hypotheticals about someone else: "如果有人上门催收，您可以报警", "if anyone says they
 #: are from the police, hang up" - a warning about misconduct is not misconduct.
 _ZH_SOMEONE = re.compile(r"(如果|要是|万一|假如|若|如|凡是)有人|有人(自称|冒充|假冒)|冒充|假冒|自称")
@@ -324,18 +335,45 @@ def negated(clause: str, hit: Hit, others: Sequence[Hit], lang: str) -> bool:
         if _ZH_SOMEONE.search(prefix):
             return True
         # 能不能/是不是/有没有 ask a question; they negate nothing.
-        return bool(_ZH_NEG.search(re.sub(r"(.)[不没]\1", "", prefix)))
+        plain = re.sub(r"(.)[不没]\1", "", prefix)
+        return bool(_ZH_NEG.search(plain) or _ZH_NEG_MODAL.search(plain) or _ZH_ADVISED_AGAINST.search(plain))
     if _EN_SOMEONE.search(prefix):
         return True
     words = re.findall(r"[\w$'.-]+", prefix)
+    if _advised_against(words):
+        return True
     for pos in range(len(words) - 1, max(-1, len(words) - 2 - _EN_NEG_WINDOW), -1):
         if words[pos] in _EN_NEGATORS:
-            after = words[pos + 1:]
-            if after[:1] == ["you"]:  # "couldn't you borrow it?" asks; it negates nothing
+            after, before = words[pos + 1:], words[:pos]
+            if after[:1] == ["you"] or (after[:1] and after[0] in _EN_QUESTION_SUBJECTS and before
+                                        and before[-1] in _EN_AUX):
+                # "couldn't you borrow it?", "couldn't your grandma front it?" ask; they negate nothing
                 return False
-            before = words[:pos]
             if any(w in _EN_NEG_BLOCK for w in after) or any(w in _EN_CONDITION for w in before):
                 return False
+            return True
+    return False
+
+
+#: Verbs of advice: "not" right before one covers the whole rest of the clause, however
+#: long the list after it ("I would not recommend putting it on a card or taking a payday loan").
+_EN_ADVICE = frozenset({"recommend", "suggest", "advise", "encourage", "urge"})
+#: ... and verbs that advise only with "you" or "to" after them: "we do not want you to
+#: borrow", "you do not have to ask your family" - but "you do not want to find out" is veiled.
+_EN_ADVICE_YOU: dict[str, str] = {"want": "you", "need": "you", "ask": "you", "expect": "you", "asking": "you", "have": "to"}
+
+
+def _advised_against(words: Sequence[str]) -> bool:
+    """True when a negated verb of advice governs the rest of the clause, with no new
+    subject or "but" in between to end its reach."""
+    for pos, word in enumerate(words):
+        if word not in _EN_NEGATORS:
+            continue
+        nxt = words[pos + 1:pos + 3]
+        advice = any(w in _EN_ADVICE for w in nxt) or (
+            len(nxt) == 2 and _EN_ADVICE_YOU.get(nxt[0]) == nxt[1])
+        blockers = _EN_NEG_BLOCK - {"make", "want"} - ({"you"} if not advice else set())
+        if advice and not any(w in blockers for w in words[pos + 3:]):
             return True
     return False
 
