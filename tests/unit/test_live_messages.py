@@ -52,3 +52,27 @@ def test_broker_config_listens_on_loopback_by_default(tmp_path: Path) -> None:
     text = conf_text(Settings(home=tmp_path))
     assert "listener 1883 127.0.0.1" in text and "{" not in text.split("\n#")[-1]
     assert "persistence false" in text
+
+
+def test_publishing_never_waits_for_an_absent_broker(tmp_path: Path) -> None:
+    """No broker at the address: messages queue up to the bound, the rest are dropped."""
+    import asyncio
+    import socket
+
+    from robot.events.publish import Publisher
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    async def scenario() -> tuple[int, int, bool]:
+        pub = Publisher(Settings(home=tmp_path, mqtt_port=port), maxsize=5).start()
+        for i in range(8):
+            pub.publish("dunbot/calls/x/turn", {"seq": i})
+        await asyncio.sleep(0.2)  # the sender tried and failed to connect
+        connected = pub.connected.is_set()
+        await pub.aclose(timeout=0.5)
+        return pub.queue.qsize(), pub.dropped, connected
+
+    queued, dropped, connected = asyncio.run(scenario())
+    assert (queued, dropped, connected) == (5, 3, False)
