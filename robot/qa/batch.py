@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from robot.config import Settings
 from robot.errors import DunbotError
 from robot.qa import store as qs
 from robot.qa.legs import read_legs, transcribe_legs
-from robot.qa.rules import shipped_rules
+from robot.qa.rules import shipped_rules_text
 from robot.qa.score import score_transcript
 from robot.store.db import Store
 
@@ -33,8 +32,7 @@ class RunReport:
 
 def rules_fingerprint(lang: str) -> str:
     """Which rule file produced a score (its sha256, shortened), kept with the result."""
-    rs = shipped_rules(lang)
-    return f"{Path(rs.source).name}@{hashlib.sha256(Path(rs.source).read_bytes()).hexdigest()[:12]}"
+    return f"{lang}.yaml@{hashlib.sha256(shipped_rules_text(lang).encode()).hexdigest()[:12]}"
 
 
 async def run(store: Store, settings: Settings, since: str, until: str, *,

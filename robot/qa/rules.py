@@ -98,12 +98,30 @@ def load_rules(path: str | Path) -> RuleSet:
     return load_rules_text(text, str(p))
 
 
-def shipped_rules(lang: str) -> RuleSet:
-    """The rule set shipped for ``lang`` (``zh`` or ``en``)."""
+_SHIPPED: dict[str, tuple[str, RuleSet]] = {}
+
+
+def shipped_rules_text(lang: str) -> str:
+    """The text of the rule file shipped for ``lang`` (``zh`` or ``en``)."""
     ref = resources.files("robot.qa").joinpath("rules", f"{lang}.yaml")
     if not ref.is_file():
         raise InputError(f"no shipped QA rules for language {lang!r} (shipped: en, zh)")
-    return load_rules_text(ref.read_text("utf-8"), f"robot/qa/rules/{lang}.yaml")
+    return ref.read_text("utf-8")
+
+
+def shipped_rules(lang: str) -> RuleSet:
+    """The rule set shipped for ``lang``, built once per version of the file.
+
+    Building compiles a thousand-odd patterns (a quarter of a second); live QA scores
+    after every turn of every call, so the result is kept and rebuilt only when the
+    file's text changes (an engineer editing the rules sees the edit at once).
+    """
+    text = shipped_rules_text(lang)
+    known = _SHIPPED.get(lang)
+    if known is None or known[0] != text:
+        known = (text, load_rules_text(text, f"robot/qa/rules/{lang}.yaml"))
+        _SHIPPED[lang] = known
+    return known[1]
 
 
 def load_rules_text(text: str, filename: str = "<rules>") -> RuleSet:
