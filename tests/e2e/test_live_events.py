@@ -42,9 +42,13 @@ THREAT = "If you do not pay today we will have you arrested."
 
 
 @pytest.fixture(scope="module")
-def mqtt_settings(e2e_settings: Settings) -> Iterator[Settings]:
-    """Our own broker on a port of our own, started and stopped by robot.events.broker."""
-    s = dataclasses.replace(e2e_settings, mqtt_port=18800 + os.getpid() % 150)
+def mqtt_settings(e2e_settings: Settings,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:  # fmt: skip
+    """Our own broker on a port of our own, started and stopped by robot.events.broker,
+    and a store of our own (the session's has called these debtors already, and the
+    calling rules would rightly not call them again)."""
+    s = dataclasses.replace(e2e_settings, home=tmp_path_factory.mktemp("live-home"),
+                            mqtt_port=18800 + os.getpid() % 150)  # fmt: skip
     assert not broker.answers(s), f"port {s.mqtt_port} is taken"
     print(broker.up(s), file=sys.stderr)
     yield s
