@@ -124,8 +124,9 @@ class RunStats:
     asr_batches: int = 0
     asr_decoded: int = 0
     asr_skipped: int = 0
-    #: Mean number of calls in conversation at the moment a turn ended.
+    #: Mean and largest number of calls in conversation at the moment a turn ended.
     overlap: float = 0.0
+    peak: int = 0
 
 
 #: Replies that got no measurable answer: "premature" when the robot decided the turn
@@ -290,13 +291,14 @@ async def run_calls(n: int, *, concurrent: int, tag: str = "lat", barge: bool = 
              if r.answered_at and r.ended_at]
     ends = [t.t_endpoint + to_wall for r in obs.results for t in r.timings]
     overlap = statistics.mean(sum(a <= e <= b for a, b in spans) for e in ends) if ends else 0.0
+    peak = max((sum(a <= e <= b for a, b in spans) for e in ends), default=0)
     return RunStats(rows, len(obs.results), sum(r.result == "answered" for r in obs.results),
                     wall, cpu, 100 * cpu / wall, r1.ru_maxrss / 1024,
                     sum(len(r.barge_ins) for r in obs.results), barges, unmatched,
                     sim_cpu_s=sim_cpu, asterisk_cpu_s=ast_cpu,
                     call_s=sum(r.duration_s or 0.0 for r in obs.results),
                     asr_batches=getattr(shared, "batches", 0), asr_decoded=getattr(shared, "decoded", 0),
-                    asr_skipped=getattr(shared, "skipped", 0), overlap=overlap)
+                    asr_skipped=getattr(shared, "skipped", 0), overlap=overlap, peak=peak)
 
 
 def pct(values: list[float], q: float) -> float:

@@ -12,8 +12,8 @@ Debtors answer either all at once (``--spread 0``: every call in step, so up to 
 callers finish a sentence within the same second, the worst case for a shared
 recogniser) or spread over ``--spread`` seconds (the default 10 s), as a dialer's
 calls are answered one by one; every call is still up at the same time for most of
-its length (the column "overlap" is the mean number of calls in conversation when a
-turn ended).
+its length (the column "overlap" is the mean / largest number of calls in
+conversation when a turn ended).
 
 Usage: .venv/bin/python bench/concurrency.py [--levels 1,10,20,30] [--spread 10]
 Needs a running Asterisk; waits for e2e sessions (their lock). Last line: JSON.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _calls import RunStats, pct, run_calls  # noqa: E402
 
-HEAD = (f"{'N':>3} {'answered':>8} {'turns':>5} {'overlap':>7} {'p50 ms':>6} {'p95 ms':>6} "
+HEAD = (f"{'N':>3} {'answered':>8} {'turns':>5} {'overlap':>8} {'p50 ms':>6} {'p95 ms':>6} "
         f"{'max ms':>6} {'asr p95':>7} {'early':>5} {'CPU% robot/sim/ast':>18} "
         f"{'CPU ms per call-s r/s/a':>23} {'RSS MB':>6}")
 
@@ -43,7 +43,7 @@ def summarise(n: int, st: RunStats) -> dict:
     call_s = max(st.call_s, 1e-9)
     return {
         "n": n, "answered": st.answered, "calls": st.calls, "turns": len(tot),
-        "overlap": round(st.overlap, 1),
+        "overlap": round(st.overlap, 1), "peak_overlap": st.peak,
         "p50_ms": round(pct(tot, 50), 1), "p95_ms": round(pct(tot, 95), 1),
         "max_ms": round(max(tot, default=0), 1),
         "asr_p95_ms": round(pct([r.parts["asr"] for r in st.rows], 95), 1),
@@ -63,7 +63,8 @@ def summarise(n: int, st: RunStats) -> dict:
 
 def line(r: dict) -> str:
     c, m = r["cpu_pct"], r["cpu_ms_per_call_s"]
-    return (f"{r['n']:>3} {r['answered']:>4}/{r['calls']:<3} {r['turns']:>5} {r['overlap']:>7.1f} "
+    return (f"{r['n']:>3} {r['answered']:>4}/{r['calls']:<3} {r['turns']:>5} "
+            f"{r['overlap']:>5.1f}/{r['peak_overlap']:<2} "
             f"{r['p50_ms']:>6.0f} {r['p95_ms']:>6.0f} {r['max_ms']:>6.0f} {r['asr_p95_ms']:>7.0f} "
             f"{r['premature']:>5} {c['robot']:>6.0f}/{c['sim']:>4.0f}/{c['asterisk']:>4.0f}%  "
             f"{m['robot']:>9.1f}/{m['sim']:>5.1f}/{m['asterisk']:>5.1f} {r['rss_mb']:>6.0f}")
