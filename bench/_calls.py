@@ -2,8 +2,9 @@
 
 Builds a throw-away data folder (own store, own robot ARI app, like the e2e fixtures),
 a call list of ``n`` accounts whose numbers select the scenarios below, runs the
-campaign with the simulator answering, and joins what the debtor heard (robot audio
-arriving after each reply) with what the robot recorded (``CallResult.timings``).
+campaign with the simulator answering (in its own process, bench/_sim_proc.py), and
+joins, call by call, what the debtor heard (robot audio arriving after each reply)
+with what the robot recorded (``CallResult.timings``).
 """
 
 from __future__ import annotations
