@@ -98,18 +98,22 @@ class Settings:
 
     def ensure_ari_password(self) -> str:
         """Return the ARI password, generating and persisting one on first use."""
-        if self.ari_password:
-            return self.ari_password
-        path = self.secrets_dir / "ari_password"
+        if not self.ari_password:
+            self.ari_password = self.generated_secret("ari_password")
+        return self.ari_password
+
+    def generated_secret(self, name: str) -> str:
+        """The secret kept in ``secrets/<name>`` (mode 0600), generated on first use, so
+        the repository and the configuration files never hold one."""
+        path = self.secrets_dir / name
         if path.exists():
-            self.ari_password = path.read_text().strip()
-            return self.ari_password
+            return path.read_text().strip()
         self.secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.ari_password = secrets.token_urlsafe(24)
+        value = secrets.token_urlsafe(24)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(self.ari_password + "\n")
-        return self.ari_password
+            fh.write(value + "\n")
+        return value
 
 
 def _coerce(name: str, raw: object, default: object) -> object:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from datetime import date
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from robot.config import load_settings
@@ -36,6 +37,19 @@ async def open_store() -> Store:
     path = load_settings().db_path
     path.parent.mkdir(parents=True, exist_ok=True)
     return await Store.open(path)
+
+
+def with_store(fn: Callable[[Store, argparse.Namespace], Awaitable[int]]
+               ) -> Callable[[argparse.Namespace], int]:  # fmt: skip
+    """A command handler that runs ``fn(store, args)`` on the settings' store."""
+    def cmd(args: argparse.Namespace) -> int:
+        async def go() -> int:
+            async with await open_store() as store:
+                return await fn(store, args)
+
+        return asyncio.run(go())
+
+    return cmd
 
 
 def _date_arg(text: str) -> date:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import getpass
 import sys
@@ -12,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from robot.cli.campaign import _date_arg, open_store
+from robot.cli.campaign import _date_arg, with_store
 from robot.errors import InputError
 from robot.store.db import Store
 
@@ -39,15 +38,7 @@ def _actor(args: argparse.Namespace) -> str:
     return str(args.actor or f"cli:{getpass.getuser()}")
 
 
-def _run(fn: Handler) -> Callable[[argparse.Namespace], int]:
-    def cmd(args: argparse.Namespace) -> int:
-        async def go() -> int:
-            async with await open_store() as store:
-                return await fn(store, args)
-
-        return asyncio.run(go())
-
-    return cmd
+_run = with_store
 
 
 def _scheme(args: argparse.Namespace) -> Any:

@@ -9,7 +9,6 @@ decisions on them (``decide``). Every step is in the audit trail (``dunbot audit
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import sys
@@ -37,16 +36,9 @@ Handler = Callable[[Store, argparse.Namespace], Awaitable[int]]
 
 
 def _run(fn: Handler) -> Callable[[argparse.Namespace], int]:
-    def cmd(args: argparse.Namespace) -> int:
-        from robot.cli.campaign import open_store
+    from robot.cli.campaign import with_store
 
-        async def go() -> int:
-            async with await open_store() as store:
-                return await fn(store, args)
-
-        return asyncio.run(go())
-
-    return cmd
+    return with_store(fn)
 
 
 def _day(text: str) -> str:

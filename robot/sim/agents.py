@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from robot.config import Settings
 from robot.errors import TelephonyError
+from robot.sim.channel import watch_hangup
 from robot.telephony.ami import AmiClient
 from robot.telephony.ari import AriClient
 
@@ -107,17 +108,7 @@ class AgentSimulator:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, call: AgentCall) -> None:
-        events = self.ari.channel_events(call.channel_id)
-        gone = asyncio.Event()
-
-        async def watch() -> None:
-            while True:
-                ev = await events.get()
-                if ev.get("type") in ("ChannelDestroyed", "StasisEnd", "ChannelLost"):
-                    gone.set()
-                    return
-
-        watcher = asyncio.create_task(watch())
+        gone, watcher = watch_hangup(self.ari, call.channel_id)
         try:
             await self.ari.ring(call.channel_id)
             await asyncio.sleep(self.answer_delay_s)

@@ -24,6 +24,7 @@ from typing import Any, Callable
 from robot.config import Settings
 from robot.errors import TelephonyError
 from robot.logs import mask_phone
+from robot.sim.channel import watch_hangup
 from robot.sim.scenarios import Scenario, ScenarioBook
 from robot.speech.audio import rms_dbfs, voiced_span
 from robot.telephony.ari import AriClient
@@ -129,17 +130,7 @@ class DebtorSimulator:
 
     async def _handle(self, call: SimCall, sc: Scenario) -> None:
         log.info("sim: call to %s -> scenario %s (%s)", mask_phone(sc.number), sc.name, sc.answer)
-        events = self.ari.channel_events(call.channel_id)
-        gone = asyncio.Event()
-
-        async def watch() -> None:
-            while True:
-                ev = await events.get()
-                if ev.get("type") in ("ChannelDestroyed", "StasisEnd", "ChannelLost"):
-                    gone.set()
-                    return
-
-        watcher = asyncio.create_task(watch())
+        gone, watcher = watch_hangup(self.ari, call.channel_id)
         try:
             if sc.answer == "busy":
                 await self.ari.hangup(call.channel_id, reason="busy")

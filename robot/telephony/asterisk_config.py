@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 from pathlib import Path
 
@@ -56,15 +55,8 @@ def http_bind_snippet(host: str, port: int) -> str:
 def ensure_ami_secret(settings: Settings) -> str:
     """The AMI secret: the configured one, else one generated once and kept (0600) in
     ``$DUNBOT_HOME/secrets/ami_secret`` so the repository never holds it."""
-    if settings.ami_secret:
-        return settings.ami_secret
-    path = settings.secrets_dir / "ami_secret"
-    if path.exists():
-        settings.ami_secret = path.read_text().strip()
-        return settings.ami_secret
-    settings.secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    settings.ami_secret = secrets.token_urlsafe(24)
-    _write(path, settings.ami_secret + "\n", 0o600)
+    if not settings.ami_secret:
+        settings.ami_secret = settings.generated_secret("ami_secret")
     return settings.ami_secret
 
 
