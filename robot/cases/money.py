@@ -20,4 +20,4 @@ def minor_text(minor: int) -> str:
 #: SQL giving the same text as :func:`minor_text` for an integer column ``col``.
 def minor_text_sql(col: str) -> str:
     return (f"(CASE WHEN {col} < 0 THEN '-' ELSE '' END || (abs({col}) / 100) || '.' ||"
-            f" substr('0' || (abs({col}) % 100), -2))")  # fmt: skip
+            f" CASE WHEN abs({col}) % 100 < 10 THEN '0' ELSE '' END || (abs({col}) % 100))")  # fmt: skip

@@ -97,11 +97,11 @@ class CollectorView:
             cur2 = await db.execute(
                 "INSERT INTO case_actions (placement_id, account_id, collector_id, at, kind,"
                 " result, ptp_minor, ptp_date, note, client_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (row[0], account_id, self.collector_id, at, kind, result, minor,
                  ptp_date.isoformat() if ptp_date else None, note, client_key),
             )  # fmt: skip
-            action_id = int(cur2.lastrowid or 0)
+            action_id = int((await cur2.fetchone())[0])
             await audit.append(db, self.collector_id, "case.action", f"account:{account_id}",
                                None, {"action": action_id, "kind": kind, "result": result,
                                       "ptp_minor": minor, "note": note}, at)  # fmt: skip

@@ -24,6 +24,7 @@ import aiosqlite
 
 from robot.errors import StoreError
 from robot.store import convert as cv
+from robot.store import pg
 from robot.store.migrate import migrate
 from robot.store.models import RESULTS, Account, Recording, Turn
 
@@ -40,8 +41,11 @@ class Store:
 
     # -- lifecycle ---------------------------------------------------------------
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open (creating if needed) and migrate the store at ``path``."""
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) and migrate the store at ``path``: a SQLite file,
+        or a ``postgresql://user:password@host:port/db`` URL (see robot.store.pg)."""
+        if pg.is_url(path):
+            return await cls._open_pg(pg.normal_url(path))
         path = Path(path)
         try:
             db = await aiosqlite.connect(path, isolation_level=None)
@@ -59,6 +63,23 @@ class Store:
                 raise
             raise StoreError(f"{path}: not a usable Dunbot store: {exc}") from exc
         return cls(db, path)
+
+    @classmethod
+    async def _open_pg(cls, url: str) -> Store:
+        conn = await pg.PgConnection.connect(url)
+        try:
+            await migrate(conn)  # type: ignore[arg-type]
+        except (sqlite3.Error, StoreError) as exc:
+            await conn.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"PostgreSQL store: not usable: {exc}") from exc
+        return cls(conn, Path(pg.mask_url(url)))  # type: ignore[arg-type]
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: which database holds the store."""
+        return getattr(self._db, "dialect", "sqlite")
 
     async def close(self) -> None:
         await self._db.close()

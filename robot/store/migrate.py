@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from robot.errors import StoreError
+from robot.store.pgddl import translate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -62,6 +63,16 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+def _dialect_statements(db: aiosqlite.Connection, stmt: str) -> list[str]:
+    """``stmt`` as the connection's database needs it (PostgreSQL: translated DDL)."""
+    if getattr(db, "dialect", "sqlite") != "postgresql":
+        return [stmt]
+    try:
+        return translate(stmt)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from exc
+
+
 async def current_version(db: aiosqlite.Connection) -> int:
     await db.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -88,7 +99,8 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None =
         await db.execute("BEGIN")
         try:
             for stmt in split_statements(mig.sql):
-                await db.execute(stmt)
+                for part in _dialect_statements(db, stmt):
+                    await db.execute(part)
             await db.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                 (mig.version, mig.name, datetime.now(UTC).isoformat(timespec="seconds")),
