@@ -64,7 +64,9 @@ async def import_payments(
     now = cv.utc_now()
     async with store.transaction(f"{path}: importing payments") as db:
         await db.execute("DROP TABLE IF EXISTS temp._pay_in")
-        await db.execute(f"CREATE TEMP TABLE _pay_in (rownum INTEGER, {_COLS})")
+        await db.execute("CREATE TEMP TABLE _pay_in (rownum INTEGER, payment_id TEXT,"
+                         " account_id TEXT, amount_minor INTEGER, currency TEXT, paid_on TEXT,"
+                         " channel TEXT, reference TEXT)")  # fmt: skip
         await db.executemany(
             f"INSERT INTO _pay_in (rownum, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(n, p.payment_id, p.account_id, p.amount_minor, p.currency,

@@ -109,6 +109,7 @@ def rewrite(sql: str) -> tuple[str, tuple[str, ...] | None]:
 
     out = _TOKEN.sub(sub, sql)
     out = re.sub(r"\bBEGIN\s+IMMEDIATE\b", "BEGIN", out, flags=re.I)
+    out = re.sub(r"(?<![\w.])temp\.(?=\w)", "pg_temp.", out, flags=re.I)
     out = re.sub(r"\bAS\s+REAL\s*\)", "AS DOUBLE PRECISION)", out, flags=re.I)
     if re.match(r"\s*INSERT\s+OR\s+IGNORE\b", out, flags=re.I):
         out = re.sub(r"^\s*INSERT\s+OR\s+IGNORE", "INSERT", out, count=1, flags=re.I)

@@ -11,10 +11,14 @@ import asyncio
 import itertools
 import os
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from robot.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 _seq = itertools.count()
@@ -46,6 +50,22 @@ async def drop_database(base: str, url: str) -> None:
     name = url.rsplit("/", 1)[1]
     async with await psycopg.AsyncConnection.connect(base, autocommit=True) as conn:
         await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def either_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """A fresh store of ``kind`` (``sqlite`` or ``postgresql``), closed and dropped after."""
+    if kind == "sqlite":
+        async with await Store.open(tmp_path / "d.db") as s:
+            yield s
+        return
+    base = request.getfixturevalue("pg_server")
+    url = await fresh_database(base)
+    try:
+        async with await Store.open(url) as s:
+            yield s
+    finally:
+        await drop_database(base, url)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lifecycle_helpers import account_file, payment_file
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
 from robot.cases import audit, buckets
 from robot.cases.accounts import case_row, import_accounts
 from robot.cases.payments import import_payments, unmatched
@@ -22,9 +23,10 @@ from robot.store.models import bucket_for
 D1 = date(2026, 11, 1)
 
 
-@pytest.fixture
-async def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with await Store.open(tmp_path / "d.db") as s:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The same tests on both stores: a SQLite file and a throwaway PostgreSQL database."""
+    async with either_store(request.param, tmp_path, request) as s:
         yield s
 
 
