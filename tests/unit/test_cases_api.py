@@ -6,9 +6,11 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from lifecycle_helpers import account_file, payment_file
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
 from robot.cases.api import create_token, make_app, openapi
 from robot.cases.placement import load_plan, place, save_collectors
 from robot.cases.strategy import load_strategy_text
@@ -22,8 +24,11 @@ def test_published_spec_is_current() -> None:
     assert json.loads((DOCS / "openapi.json").read_text()) == openapi()
 
 
-async def test_bank_and_agency_flows(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "d.db") as store:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_bank_and_agency_flows(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with either_store(kind, tmp_path, request) as store:
         bank = await create_token(store, "bank1", "bank")
         client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
         await client.start_server()

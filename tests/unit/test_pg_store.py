@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from pgstore import pg_server, pg_url  # noqa: F401  (fixtures)
+from robot.cases import audit
 from robot.errors import StoreError
 from robot.store import pg
 from robot.store.db import Store
@@ -51,3 +53,18 @@ def test_rewrite_placeholders_and_literals() -> None:
 async def test_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
         await Store.open("postgresql://nobody:wrong@127.0.0.1:1/none")
+
+
+async def test_audit_chain_verifies_and_catches_an_edit_on_postgresql(pg_url: str) -> None:
+    async with await Store.open(pg_url) as s:
+        for i in range(1, 4):
+            await audit.record(s, "alice", "case.note", f"account:A{i}", None, {"n": i})
+        assert await audit.verify(s) == []
+        assert (await audit.head(s))[0] == 3
+    # someone with the owner's rights disables the trigger and edits entry 2
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+        await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        await conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    async with await Store.open(pg_url) as s:
+        problems = await audit.verify(s)
+        assert problems and problems[0].seq == 2

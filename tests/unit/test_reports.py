@@ -23,6 +23,7 @@ from robot.cases.strategy import load_strategy_text
 from robot.cases.treat import run_strategy
 from robot.cli import main
 from robot.store.db import Store
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
 
 
 async def call(store: Store, n: int, acc: str, day: str, result: str, disp: str,
@@ -40,8 +41,11 @@ async def call(store: Store, n: int, acc: str, day: str, result: str, disp: str,
                                ptp_amount=Decimal(ptp) if ptp else None, ptp_date=ptp_date)
 
 
-async def test_figures_per_campaign_and_agency(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "d.db") as store:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_figures_per_campaign_and_agency(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with either_store(kind, tmp_path, request) as store:
         d1 = date(2026, 11, 2)  # a Monday
         await import_accounts(store, account_file(tmp_path / "a.csv", [{}, {}, {}, {}]), today=d1)
         await recompute(store, d1)

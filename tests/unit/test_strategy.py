@@ -15,6 +15,7 @@ from robot.cases.strategy import Facts, decide, load_strategy_text
 from robot.cases.treat import run_strategy, work_items
 from robot.errors import InputError
 from robot.store.db import Store
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
 
 RULES = """\
 name: daily
@@ -96,9 +97,12 @@ def test_errors_name_file_line_column(text: str, where: str, message: str) -> No
     assert exc.value.where == where and message in str(exc.value)
 
 
-async def test_run_writes_work_items_queues_robot_and_sends_sms(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_run_writes_work_items_queues_robot_and_sends_sms(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     day = date(2026, 11, 1)
-    async with await Store.open(tmp_path / "d.db") as store:
+    async with either_store(kind, tmp_path, request) as store:
         await import_accounts(store, account_file(tmp_path / "a.csv", [
             {"due_date": "2026-10-20"}, {"due_date": "2026-10-20", "risk_score": "900"},
             {"due_date": "2026-10-20", "compliance": "cease"}, {"due_date": "2026-01-01"},
