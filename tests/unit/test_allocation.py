@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lifecycle_helpers import account_file, payment_file
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
 from robot.cases import audit
 from robot.cases.accounts import import_accounts
 from robot.cases.allocate import CaseRef, Collector, allocate, blended_rate
@@ -77,8 +78,15 @@ def test_plan_errors_point_at_place(tmp_path: Path) -> None:
     assert exc.value.where == f"{p}:5:55" and "capacity" in str(exc.value)
 
 
-async def placed_store(tmp_path: Path) -> Store:
-    store = await Store.open(tmp_path / "d.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def fresh(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An empty store of each kind, for the placement tests."""
+    async with either_store(request.param, tmp_path, request) as s:
+        yield s
+
+
+async def placed_store(tmp_path: Path, store: Store | None = None) -> Store:
+    store = store or await Store.open(tmp_path / "d.db")
     day = date(2026, 11, 1)
     await import_accounts(store, account_file(tmp_path / "a.csv", [{}, {}, {}, {}]), today=day)
     p = tmp_path / "plan.yaml"
@@ -92,8 +100,8 @@ async def placed_store(tmp_path: Path) -> Store:
     return store
 
 
-async def test_strategy_recalls_expired_placements_itself(tmp_path: Path) -> None:
-    store = await placed_store(tmp_path)
+async def test_strategy_recalls_expired_placements_itself(tmp_path: Path, fresh: Store) -> None:
+    store = await placed_store(tmp_path, fresh)
     try:
         s = load_strategy_text("default: {treatment: legal}\n")
         assert (await run_strategy(store, s, date(2026, 11, 10))).by_treatment == {}
@@ -105,8 +113,8 @@ async def test_strategy_recalls_expired_placements_itself(tmp_path: Path) -> Non
         await store.close()
 
 
-async def test_agency_sees_and_acts_only_on_its_cases(tmp_path: Path) -> None:
-    store = await placed_store(tmp_path)
+async def test_agency_sees_and_acts_only_on_its_cases(tmp_path: Path, fresh: Store) -> None:
+    store = await placed_store(tmp_path, fresh)
     try:
         east, west = CollectorView(store, "east"), CollectorView(store, "west")
         assert [c["account_id"] for c in await east.cases()] == ["A1", "A3"]
@@ -127,8 +135,8 @@ async def test_agency_sees_and_acts_only_on_its_cases(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_expired_placements_come_back_with_results(tmp_path: Path) -> None:
-    store = await placed_store(tmp_path)
+async def test_expired_placements_come_back_with_results(tmp_path: Path, fresh: Store) -> None:
+    store = await placed_store(tmp_path, fresh)
     try:
         east = CollectorView(store, "east")
         await east.record_action("A1", "promise", ptp_amount=Decimal("200"),

@@ -85,11 +85,14 @@ async def test_bank_and_agency_flows(
             await client.close()
 
 
-async def test_single_payment_is_idempotent_validated_and_audited(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_single_payment_is_idempotent_validated_and_audited(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     from robot.cases.audit import verify
     from robot.cases.reconcile import reconcile
 
-    async with await Store.open(tmp_path / "d.db") as store:
+    async with either_store(kind, tmp_path, request) as store:
         bank = await create_token(store, "bank1", "bank")
         client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
         await client.start_server()
