@@ -5,11 +5,13 @@ last month's robot results (attempts with promises to pay), then times the cycle
 the CLI runs it: import accounts -> buckets -> strategy -> allocation -> import
 payments -> reconciliation (with its bucket recompute and promise judging),
 and finally verifies the audit trail. The last placements' recall (every placement
-expiring on the same day) is timed apart. Last line: JSON with ``sqlite_s`` (the cycle's
-wall time) and ``postgres_s`` (null: the store has no PostgreSQL backend yet).
+expiring on the same day) is timed apart. Runs on SQLite and on PostgreSQL (a
+throwaway ``dunbot_bench`` database; start the server with scripts/postgres.sh up).
+Last line: JSON with ``sqlite_s`` and ``postgres_s`` (each cycle's wall time).
 
     .venv/bin/python bench/daily_cycle.py                  # 1M accounts, 200k payments
     .venv/bin/python bench/daily_cycle.py --accounts 100000 --payments 20000
+    .venv/bin/python bench/daily_cycle.py --stores postgres
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import csv
 import json
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -93,10 +96,8 @@ def write_payments(path: Path, n: int, accounts: int, rng: random.Random) -> Non
                         "CNY", "bank"])  # fmt: skip
 
 
-def seed_robot_results(db: Path, accounts: int, rng: random.Random) -> None:
+async def seed_robot_results(store: Store, accounts: int, rng: random.Random) -> None:
     """Last month's calls: 10% of accounts called, a third of those promised to pay."""
-    con = sqlite3.connect(db)
-    con.execute("INSERT INTO campaigns (id, name, created_at) VALUES (1, 'last-month', 'x')")
     att, out = [], []
     for i in rng.sample(range(accounts), accounts // 10):
         aid, tid = f"C{i:07d}", f"t{i}"
@@ -107,15 +108,20 @@ def seed_robot_results(db: Path, accounts: int, rng: random.Random) -> None:
             out.append((tid, "ptp", f"{rng.randint(100, 3000)}.00", due.isoformat()))
         else:
             out.append((tid, "refused", None, None))
-    con.executemany("INSERT INTO attempts (id, campaign_id, account_id, phone, started_at,"
-                    " ended_at, result, disposition) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", att)
-    con.executemany("INSERT INTO outcomes (attempt_id, disposition, ptp_amount, ptp_date)"
-                    " VALUES (?, ?, ?, ?)", out)  # fmt: skip
-    con.commit()
-    con.close()
+    async with store.transaction("seeding last month's calls") as db:
+        async with db.execute("INSERT INTO campaigns (name, created_at)"
+                              " VALUES ('last-month', 'x') RETURNING id") as cur:  # fmt: skip
+            cid = (await cur.fetchone())[0]
+        att = [(a[0], cid, *a[2:]) for a in att]
+        await db.executemany("INSERT INTO attempts (id, campaign_id, account_id, phone,"
+                             " started_at, ended_at, result, disposition)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", att)  # fmt: skip
+        await db.executemany("INSERT INTO outcomes (attempt_id, disposition, ptp_amount,"
+                             " ptp_date) VALUES (?, ?, ?, ?)", out)  # fmt: skip
 
 
-async def cycle(folder: Path, n_acc: int, n_pay: int) -> dict[str, float]:
+async def cycle(folder: Path, n_acc: int, n_pay: int, db: Path | str) -> dict[str, float]:
+    """Time the cycle on the store at ``db`` (a SQLite file or a PostgreSQL URL)."""
     rng = random.Random(7)
     acc_file, pay_file = folder / "accounts.csv", folder / "payments.csv"
     rules, plan_file = folder / "rules.yaml", folder / "plan.yaml"
@@ -126,7 +132,6 @@ async def cycle(folder: Path, n_acc: int, n_pay: int) -> dict[str, float]:
     write_plan(plan_file)
     print(f"generated {n_acc} accounts, {n_pay} payments in {time.perf_counter() - t:.1f}s")
     steps: dict[str, float] = {}
-    db = folder / "dunbot.db"
     async with await Store.open(db) as store:
         # The robot's earlier results need the accounts; import once untimed, then
         # again timed as an updated file (the steady daily case)...
@@ -134,7 +139,7 @@ async def cycle(folder: Path, n_acc: int, n_pay: int) -> dict[str, float]:
         acc_file2.write_bytes(acc_file.read_bytes().replace(b"\n", b"\r\n"))
         await import_accounts(store, acc_file2, today=DAY - timedelta(days=1))
         await recompute(store, DAY - timedelta(days=1))
-    seed_robot_results(db, n_acc, rng)
+        await seed_robot_results(store, n_acc, rng)
     start = time.perf_counter()
     async with await Store.open(db) as store:
 
@@ -179,21 +184,53 @@ def _summary(res: Any) -> str:
     return ""
 
 
+async def fresh_pg(server: str) -> str:
+    """A new, empty ``dunbot_bench`` database next to ``server``'s; its URL."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(server, autocommit=True) as conn:
+        await conn.execute("DROP DATABASE IF EXISTS dunbot_bench WITH (FORCE)")
+        await conn.execute("CREATE DATABASE dunbot_bench")
+    return server.rsplit("/", 1)[0] + "/dunbot_bench"
+
+
+def pg_server_url() -> str:
+    """The dunbot database's URL as scripts/postgres.sh reports it."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([str(root / "scripts/postgres.sh"), "status"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0 or "online" not in done.stdout:
+        sys.exit(f"PostgreSQL is not running (scripts/postgres.sh up): {done.stderr.strip()}")
+    return done.stdout.strip().splitlines()[-1]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--accounts", type=int, default=1_000_000)
     ap.add_argument("--payments", type=int, default=200_000)
     ap.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
+    ap.add_argument("--stores", choices=["both", "sqlite", "postgres"], default="both",
+                    help="which stores to time (postgres: a throwaway dunbot_bench database"
+                         " on the server scripts/postgres.sh runs)")  # fmt: skip
     args = ap.parse_args()
+    figures: dict[str, Any] = {"accounts": args.accounts, "payments": args.payments,
+                               "sqlite_s": None, "postgres_s": None}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="dunbot-bench-") as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        print(f"SQLite ({sqlite3.sqlite_version}), work folder {folder}")
-        steps = asyncio.run(cycle(folder, args.accounts, args.payments))
-    print(f"daily cycle on SQLite: {steps['total']:.1f}s (goal <= 300s)")
-    print(json.dumps({"accounts": args.accounts, "payments": args.payments,
-                      "sqlite_s": steps["total"], "sqlite_steps": steps, "postgres_s": None}))
+        if args.stores in ("both", "sqlite"):
+            print(f"SQLite ({sqlite3.sqlite_version}), work folder {folder}")
+            steps = asyncio.run(cycle(folder, args.accounts, args.payments, folder / "dunbot.db"))
+            print(f"daily cycle on SQLite: {steps['total']:.1f}s (goal <= 300s)")
+            figures.update(sqlite_s=steps["total"], sqlite_steps=steps)
+        if args.stores in ("both", "postgres"):
+            url = asyncio.run(fresh_pg(pg_server_url()))
+            print(f"PostgreSQL, database dunbot_bench, work folder {folder}")
+            steps = asyncio.run(cycle(folder, args.accounts, args.payments, url))
+            print(f"daily cycle on PostgreSQL: {steps['total']:.1f}s (goal <= 300s)")
+            figures.update(postgres_s=steps["total"], postgres_steps=steps)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
