@@ -29,7 +29,8 @@ class Settings:
     #: Cache folder outside the repository: the private Asterisk root, assembled models,
     #: rendered prompts. Safe to delete; rebuilt on demand.
     cache: Path = Path("/var/cache/dunbot")
-    #: Store URL: a SQLite file path (default ``$DUNBOT_HOME/dunbot.db``).
+    #: Store: a SQLite file path (default ``$DUNBOT_HOME/dunbot.db``) or a PostgreSQL URL
+    #: ``postgresql://dunbot:PASSWORD@127.0.0.1:5432/dunbot`` (scripts/postgres.sh up prints it).
     db: str = ""
     #: Asterisk's HTTP server (ARI, media WebSockets). Loopback unless you mean otherwise.
     ari_host: str = "127.0.0.1"

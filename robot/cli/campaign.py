@@ -12,6 +12,7 @@ from typing import Any
 from robot.config import load_settings
 from robot.errors import InputError
 from robot.store.db import Store
+from robot.store.pg import is_url as is_pg_url
 
 LOAD_EPILOG = """\
 examples:
@@ -35,7 +36,8 @@ mid-way resumes where it stopped. See also: dunbot campaign plan / set."""
 async def open_store() -> Store:
     """The store named by the settings (DUNBOT_HOME / DUNBOT_DB), folders created."""
     path = load_settings().db_path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not is_pg_url(path):  # a postgresql:// URL names a server, not a folder
+        path.parent.mkdir(parents=True, exist_ok=True)
     return await Store.open(path)
 
 

@@ -47,9 +47,17 @@ async def fresh_database(base: str) -> str:
 
 
 async def drop_database(base: str, url: str) -> None:
+    """Drop the test database; a backend still closing (or autovacuum) may hold it a moment."""
     name = url.rsplit("/", 1)[1]
     async with await psycopg.AsyncConnection.connect(base, autocommit=True) as conn:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for attempt in range(50):
+            try:
+                await conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.1)
 
 
 @asynccontextmanager

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
 
+from lifecycle_helpers import account_file, payment_file
 from pgstore import pg_server, pg_url  # noqa: F401  (fixtures)
 from robot.cases import audit
 from robot.errors import StoreError
@@ -68,3 +74,30 @@ async def test_audit_chain_verifies_and_catches_an_edit_on_postgresql(pg_url: st
     async with await Store.open(pg_url) as s:
         problems = await audit.verify(s)
         assert problems and problems[0].seq == 2
+
+
+def run_cli_cycle(pg_url: str, tmp_path: Path) -> None:
+    """What a user does: DUNBOT_DB=postgresql://... then the ordinary commands."""
+    env = {**os.environ, "DUNBOT_DB": pg_url, "DUNBOT_HOME": str(tmp_path / "home")}
+    accounts = account_file(tmp_path / "a.csv", [{}, {}])
+    payments = payment_file(tmp_path / "p.csv", [("P1", "A1", "100.00", "2026-11-02")])
+
+    def dunbot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(Path(sys.executable).parent / "dunbot"), *args], env=env, text=True,
+                              capture_output=True, check=False)  # fmt: skip
+
+    for cmd in (["cases", "import-accounts", str(accounts), "--today", "2026-11-01"],
+                ["cases", "import-payments", str(payments)],
+                ["cases", "reconcile", "--date", "2026-11-03"],
+                ["audit", "verify"]):  # fmt: skip
+        done = dunbot(*cmd)
+        assert done.returncode == 0, (cmd, done.stderr)
+    assert not (Path.cwd() / "postgresql:").exists()
+
+
+async def test_cli_results_are_in_postgresql(pg_url: str, tmp_path: Path) -> None:
+    run_cli_cycle(pg_url, tmp_path)
+    async with await Store.open(Path(pg_url)) as s:  # a Path-mangled URL still works
+        rows = await s.query("SELECT status, COUNT(*) FROM payments GROUP BY status")
+        assert [tuple(r) for r in rows] == [("matched", 1)]
+        assert len(await s.query("SELECT id FROM accounts")) == 2
