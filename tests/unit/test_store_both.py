@@ -1,0 +1,63 @@
+"""The campaign store (campaigns, accounts, attempts, crash recovery) on both databases.
+
+test_store.py covers SQLite in depth (including raw-file checks); these scenarios run
+through the Store API only, so they hold for a PostgreSQL store as well."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pgstore import either_store, pg_server  # noqa: F401  (fixture)
+from robot.errors import StoreError
+from robot.store.db import Store
+from robot.store.models import Recording, Turn
+from test_store import account
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with either_store(request.param, tmp_path, request) as s:
+        yield s
+
+
+async def test_campaigns_and_accounts(store: Store) -> None:
+    cid = await store.ensure_campaign("june", script="a.yaml", lang="zh")
+    assert await store.ensure_campaign("june") == cid
+    assert (await store.require_campaign("june"))["script"] == "a.yaml"
+    accs = [account(i) for i in range(1, 4)]
+    assert await store.upsert_accounts(cid, accs) == (3, 0)
+    assert await store.upsert_accounts(cid, accs) == (0, 3)
+    assert await store.pending_accounts(cid) == accs
+    with pytest.raises(StoreError, match="(?i)foreign key"):
+        await store.upsert_accounts(42, [account(9)])
+    assert await store.account("A-9") is None  # the whole batch rolled back
+
+
+async def test_attempt_round_trip_and_recovery(store: Store) -> None:
+    cid = await store.ensure_campaign("c")
+    a1, a2 = account(1), account(2)
+    await store.upsert_accounts(cid, [a1, a2])
+    await store.begin_attempt("att-1", cid, a1)
+    turns = [Turn("robot", "Hello", 0.0, 1.5, state="greet"),
+             Turn("debtor", "I will pay Friday", 2.0, 3.2, intent="promise", emotion="calm")]
+    recs = [Recording("mix", "/var/lib/dunbot/recordings/att-1.wav", 40.0, "ab" * 32)]
+    await store.finish_attempt(
+        "att-1", result="answered", disposition="ptp", hangup_cause=16, amd_status="HUMAN",
+        answered_at=datetime(2026, 11, 28, 9, 0, 5, tzinfo=UTC), duration_s=40.2, turns=turns,
+        ptp_amount=Decimal("250.00"), ptp_date=date(2026, 12, 4), recordings=recs,
+    )  # fmt: skip
+    assert await store.turns("att-1") == turns
+    assert await store.recordings("att-1") == recs
+    out = await store.outcome("att-1")
+    assert out is not None and (out["ptp_amount"], out["ptp_date"]) == (
+        Decimal("250.00"), date(2026, 12, 4))  # fmt: skip
+    await store.begin_attempt("att-2", cid, a2)  # the controller dies during this call
+    assert await store.recover_interrupted() == 1
+    assert [a.id for a in await store.pending_accounts(cid)] == ["A-2"]
+    with pytest.raises(StoreError, match="already finished"):
+        await store.finish_attempt("att-2", result="answered", disposition="ptp")
+    assert await store.campaign_summary("c") == {"interrupted": 1, "ptp": 1}
