@@ -16,6 +16,7 @@ existing error handling (which names the operation) applies unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -249,7 +250,14 @@ class PgConnection:
         conn.adapters.register_loader("numeric", _IntegralNumeric)
         self = cls(conn)
         for stmt in SHIMS:
-            await self._raw(stmt)
+            for attempt in range(5):  # two processes opening at once may race on the catalog
+                try:
+                    await self._raw(stmt)
+                    break
+                except sqlite3.Error:
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(0.05 * (attempt + 1))
         return self
 
     async def _raw(self, sql: str) -> None:
