@@ -9,6 +9,7 @@ summary. The last two lines are the outcomes CSV and the recordings folder.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import time
 from datetime import datetime
@@ -41,6 +42,14 @@ def _demo(args: argparse.Namespace) -> int:
     from robot.config import load_settings
 
     settings = load_settings()
+    if not settings.db.startswith("postgresql"):
+        # A store of the demo's own, fresh each run: the calling rules would (rightly)
+        # not call the sample borrowers again for days after a conversation, so a second
+        # demo on the main store would skip the promise and refusal scenarios.
+        demo_db = settings.home / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        settings = dataclasses.replace(settings, db=str(demo_db))
     return asyncio.run(run_demo(settings, args.sample, args.max_concurrent, args.keep_asterisk))
 
 
@@ -111,6 +120,8 @@ async def run_demo(settings: Settings, sample: Path, max_concurrent: int, keep: 
     console.print(f"finished in {time.monotonic() - t_start:.0f} s")
     print(f"outcomes CSV: {out}")
     print(f"recordings:   {settings.recordings_dir}")
+    print(f"store:        {settings.db_path} (e.g. DUNBOT_DB={settings.db_path} dunbot qa run"
+          f" --since {datetime.now().date()})")
     return 0
 
 
