@@ -239,3 +239,8 @@ def test_qa_run_scores_the_robot_calls_from_their_live_turns(sample_run: Run) ->
         assert not codes & {"threat", "insult", "impersonation", "illegal_funding_pressure"}
     for phone in ("+15550100002", "+15550100003"):  # wrong number, third party
         assert "third_party_disclosure" not in {f["code"] for f in results[phone][1]}
+    # The shipped script passes its own QA with the right party: identity and number,
+    # recording notice, mini-Miranda, promise read back.
+    for phone in ("+15550100001", "+15550100004"):  # promise, refusal
+        res, found = results[phone]
+        assert found == [] and res["score"] == 100, found
