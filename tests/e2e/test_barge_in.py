@@ -1,7 +1,7 @@
 """Barge-in through a real Asterisk: a debtor who talks over the robot.
 
-Two scripted debtors: one speaks over the payment reminder (an ordinary prompt: the
-robot must stop and listen), one speaks over the greeting, whose recording notice is
+Two scripted debtors: one speaks over the payment reminder (an ordinary prompt, after
+the must-hear mini-Miranda: the robot must stop and listen), one speaks over the greeting, whose recording notice is
 must-hear (the robot must keep talking). What the debtor side heard is the evidence:
 robot audio stops arriving while the debtor still talks, or does not.
 """
@@ -46,7 +46,7 @@ scenarios:
       - "I can pay two hundred dollars next Friday."
       - "Yes, that's right."
     barge_in_reply: 1
-    barge_in_after_ms: 1500
+    barge_in_after_ms: 7500   # past the must-hear mini-Miranda (~6 s), into the reminder
   "{MUST_HEAR}":
     name: talk_over_notice
     greeting: "Hello?"
