@@ -13,18 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from e2e_helpers import assert_recording
 from robot.cases.csvload import load_csv_file
 from robot.cases.export import export_outcomes
 from robot.config import REPO_ROOT, Settings
 from robot.dialer.runner import Engines, run_campaign
 from robot.sim.debtor import DebtorSimulator
 from robot.sim.scenarios import load_scenarios
-from robot.speech.audio import read_wav, rms_dbfs
 from robot.store.db import Store
 
 pytestmark = pytest.mark.e2e
@@ -94,23 +93,6 @@ def _text(turns: list, speaker: str) -> str:
     return " ".join(t.text for t in turns if t.speaker == speaker).lower()
 
 
-def _assert_recording(call: dict[str, Any]) -> None:
-    recs = {r.kind: r for r in call["recordings"]}
-    assert "mix" in recs, f"no mixed recording stored: {call['recordings']}"
-    rec = recs["mix"]
-    path = Path(rec.path)
-    assert path.exists() and path.stat().st_size > 8000
-    pcm, rate = read_wav(path)
-    assert rms_dbfs(pcm) > -50, "recording is silent"
-    call_len = float(call["attempt"]["duration_s"])
-    # MixMonitor starts after the answer and stops at the hang-up; allow for the dialplan.
-    assert rec.duration_s == pytest.approx(call_len, abs=max(3.0, 0.25 * call_len)), (
-        rec.duration_s, call_len)
-    import hashlib
-
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == rec.sha256
-
-
 def _assert_exported(run: Run, call: dict[str, Any]) -> dict[str, str]:
     row = run.exported[call["account"].id]
     assert row["disposition"] == call["outcome"]["disposition"]
@@ -134,7 +116,7 @@ def test_promise_to_pay(sample_run: Run) -> None:
     # Every caller turn carries an emotion label; this debtor is calm throughout.
     assert [t.emotion for t in turns if t.speaker == "debtor"] and all(
         t.emotion == "neutral" for t in turns if t.speaker == "debtor")
-    _assert_recording(call)
+    assert_recording(call)
     row = _assert_exported(sample_run, call)
     assert Decimal(row["ptp_amount"]) == Decimal("200") and row["ptp_date"] == str(ptp_date)
     assert row["recording"]
@@ -148,7 +130,7 @@ def test_wrong_number_never_hears_the_debt(sample_run: Run) -> None:
     assert "wrong number" in _text(call["turns"], "debtor")
     for word in ("overdue", "payment", "balance", "debt", "$", "dollars"):
         assert word not in robot_said, f"robot disclosed {word!r} to a wrong number"
-    _assert_recording(call)
+    assert_recording(call)
     _assert_exported(sample_run, call)
 
 
@@ -158,7 +140,7 @@ def test_third_party_gets_no_details(sample_run: Run) -> None:
     robot_said = _text(call["turns"], "robot")
     for word in ("overdue", "balance", "debt", "dollars"):
         assert word not in robot_said, f"robot disclosed {word!r} to a third party"
-    _assert_recording(call)
+    assert_recording(call)
     _assert_exported(sample_run, call)
 
 
@@ -167,7 +149,7 @@ def test_refusal(sample_run: Run) -> None:
     assert call["outcome"]["disposition"] == "refused"
     assert call["outcome"]["ptp_amount"] in (None, "")
     assert "pay" in _text(call["turns"], "debtor")
-    _assert_recording(call)
+    assert_recording(call)
     _assert_exported(sample_run, call)
 
 

