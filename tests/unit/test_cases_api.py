@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,18 @@ from robot.store.db import Store
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 
 
+@asynccontextmanager
+async def bank_client(store: Store, tmp_path: Path) -> AsyncIterator[tuple[TestClient, dict[str, str]]]:
+    """The API on ``store``, a bank token and the headers that send it."""
+    bank = await create_token(store, "bank1", "bank")
+    client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
+    await client.start_server()
+    try:
+        yield client, {"Authorization": f"Bearer {bank}"}
+    finally:
+        await client.close()
+
+
 def test_published_spec_is_current() -> None:
     assert json.loads((DOCS / "openapi.json").read_text()) == openapi()
 
@@ -29,11 +43,7 @@ async def test_bank_and_agency_flows(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     async with either_store(kind, tmp_path, request) as store:
-        bank = await create_token(store, "bank1", "bank")
-        client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
-        await client.start_server()
-        try:
-            h = {"Authorization": f"Bearer {bank}"}
+        async with bank_client(store, tmp_path) as (client, h):
             body = account_file(tmp_path / "a.csv", [{}, {}, {"amount_due": "x"}]).read_bytes()
             url = "/v1/account-files?today=2026-11-01"
             assert (await client.post(url, data=body)).status == 401
@@ -81,8 +91,6 @@ async def test_bank_and_agency_flows(
             assert r.status == 400
             one = await (await client.get("/v1/agency/cases/A1", headers=east)).json()
             assert len(one["actions"]) == 1
-        finally:
-            await client.close()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -93,11 +101,7 @@ async def test_single_payment_is_idempotent_validated_and_audited(
     from robot.cases.reconcile import reconcile
 
     async with either_store(kind, tmp_path, request) as store:
-        bank = await create_token(store, "bank1", "bank")
-        client = TestClient(TestServer(make_app(store, tmp_path / "inbox")))
-        await client.start_server()
-        try:
-            h = {"Authorization": f"Bearer {bank}"}
+        async with bank_client(store, tmp_path) as (client, h):
             body = account_file(tmp_path / "a.csv", [{}]).read_bytes()
             assert (await client.post("/v1/account-files?today=2026-11-01", data=body,
                                       headers=h)).status == 200  # fmt: skip
@@ -133,5 +137,3 @@ async def test_single_payment_is_idempotent_validated_and_audited(
             assert status[0][0] == "matched"
             case = await (await client.get("/v1/cases/A1", headers=h)).json()
             assert case["balance"] == "749.50"
-        finally:
-            await client.close()
