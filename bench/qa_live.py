@@ -32,13 +32,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aiomqtt  # noqa: E402
 
 from _calls import SimProcess, e2e_lock, pct, settings_for_bench, write_campaign  # noqa: E402
 from robot.cases.csvload import load_csv_file  # noqa: E402
 from robot.config import REPO_ROOT, Settings  # noqa: E402
 from robot.dialer.runner import Engines, Observer, run_campaign  # noqa: E402
 from robot.events import broker  # noqa: E402
+from robot.events.subscribe import messages  # noqa: E402
 from robot.store.db import Store  # noqa: E402
 
 CALM = "I understand. Paying soon avoids late fees."
@@ -78,12 +78,8 @@ async def run(s: Settings, calls: int, concurrent: int) -> tuple[list[Any], Resu
     ready = asyncio.Event()
 
     async def listen() -> None:
-        async with aiomqtt.Client(s.mqtt_host, s.mqtt_port) as client:
-            await client.subscribe(f"{s.mqtt_prefix}/#", qos=1)
-            ready.set()
-            async for m in client.messages:
-                received.append((str(m.topic), json.loads(bytes(m.payload)),  # type: ignore[arg-type]
-                                 time.time()))
+        async for topic, msg in messages(s, [f"{s.mqtt_prefix}/#"], ready):
+            received.append((topic, msg, time.time()))
 
     listener = asyncio.create_task(listen())
     await asyncio.wait_for(ready.wait(), 10)

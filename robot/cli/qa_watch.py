@@ -75,30 +75,34 @@ async def _watch(args: argparse.Namespace) -> int:
 
     from robot.config import load_settings
     from robot.errors import DunbotError
+    from robot.events.subscribe import messages
 
     s = load_settings()
     console = Console(highlight=False)
     seen = 0
+    subscribed = asyncio.Event()
+
+    async def announce() -> None:
+        await subscribed.wait()
+        if not args.json:
+            console.print(f"[dim]watching {s.mqtt_host}:{s.mqtt_port} (Ctrl-C to stop)[/]")
+
+    announcer = asyncio.create_task(announce())
     try:
-        async with aiomqtt.Client(s.mqtt_host, s.mqtt_port, timeout=5) as client:
-            for topic in topics(s.mqtt_prefix, args.call, args.alerts_only):
-                await client.subscribe(topic, qos=1)
-            if not args.json:
-                console.print(f"[dim]watching {s.mqtt_host}:{s.mqtt_port} (Ctrl-C to stop)[/]")
-            async for message in client.messages:
-                kind = str(message.topic).rsplit("/", 1)[-1]
-                msg = json.loads(bytes(message.payload))  # type: ignore[arg-type]
-                if args.campaign and msg.get("campaign") != args.campaign:
-                    continue
-                if args.json:
-                    print(json.dumps({"topic": str(message.topic), **msg}, ensure_ascii=False),
-                          flush=True)  # fmt: skip
-                else:
-                    console.print(line(kind, msg))
-                seen += 1
-                if args.count and seen >= args.count:
-                    return 0
+        async for topic, msg in messages(s, topics(s.mqtt_prefix, args.call, args.alerts_only),
+                                         subscribed):  # fmt: skip
+            if args.campaign and msg.get("campaign") != args.campaign:
+                continue
+            if args.json:
+                print(json.dumps({"topic": topic, **msg}, ensure_ascii=False), flush=True)
+            else:
+                console.print(line(topic.rsplit("/", 1)[-1], msg))
+            seen += 1
+            if args.count and seen >= args.count:
+                return 0
     except aiomqtt.MqttError as exc:
         raise DunbotError(f"no MQTT broker at {s.mqtt_host}:{s.mqtt_port} ({exc});"
                           " start one with: dunbot mqtt up") from None
+    finally:
+        announcer.cancel()
     return 0

@@ -21,13 +21,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiomqtt
 import pytest
 
 from robot.cases.csvload import load_csv_file
 from robot.config import REPO_ROOT, Settings
 from robot.dialer.runner import Engines, run_campaign
 from robot.events import broker
+from robot.events.subscribe import messages
 from robot.sim.debtor import DebtorSimulator
 from robot.sim.scenarios import load_scenarios
 from robot.store.db import Store
@@ -74,11 +74,8 @@ async def _run(s: Settings, clock: Callable[[], datetime], script: Path) -> Live
     ready = asyncio.Event()
 
     async def listen() -> None:
-        async with aiomqtt.Client(s.mqtt_host, s.mqtt_port) as client:
-            await client.subscribe(f"{s.mqtt_prefix}/#", qos=1)
-            ready.set()
-            async for m in client.messages:
-                received.append((str(m.topic), json.loads(bytes(m.payload)), time.time()))  # type: ignore[arg-type]
+        async for topic, msg in messages(s, [f"{s.mqtt_prefix}/#"], ready):
+            received.append((topic, msg, time.time()))
 
     env = {**os.environ, "DUNBOT_HOME": str(s.home), "DUNBOT_MQTT_PORT": str(s.mqtt_port)}
     watch = subprocess.Popen([sys.executable, "-m", "robot", "qa", "watch", "--json",
