@@ -81,10 +81,10 @@ def parse(text: str, lang: str, source: str) -> list[Call]:
 
 def main() -> None:
     """``src/{lang}.txt`` -> ``*.json``; ``src/holdout_{lang}.txt`` -> ``holdout/*.json``
-    and so on for ``holdout2_`` to ``holdout6_`` (calls written after the rules were frozen,
+    and so on for every ``holdoutN_`` pair (calls written after the rules were frozen,
     kept apart so their first score stays an honest estimate; see README.md)."""
-    sets = [("", HERE)] + [(f"holdout{n}_", HERE / f"holdout{n}") for n in ("", "2", "3", "4", "5", "6")
-                              if (HERE / "src" / f"holdout{n}_zh.txt").exists()]
+    names = sorted(p.name[:-len("zh.txt")] for p in (HERE / "src").glob("holdout*_zh.txt"))
+    sets = [("", HERE)] + [(prefix, HERE / prefix.rstrip("_")) for prefix in names]
     for prefix, folder in sets:
         folder.mkdir(exist_ok=True)
         for old in folder.glob("*.json"):
