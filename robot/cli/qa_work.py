@@ -23,7 +23,7 @@ EPILOG = """\
 a day of QA:
   dunbot qa import calls/*.wav --agent A017 --agency east --lang zh   human collectors' calls
   dunbot qa run --since 2026-11-27                 score everything not scored yet (resumable)
-  dunbot qa sample --rate 0.05                     every fatal call + 5 %% of the others
+  dunbot qa sample --rate 0.05                     every fatal call + 5 % of the others
   dunbot qa queue                                  what awaits a reviewer
   dunbot qa show CALL                              a call's score and numbered findings
   dunbot qa review CALL --finding 2 --overturn --reviewer li.na --note "quoting the law"

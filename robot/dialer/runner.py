@@ -193,7 +193,7 @@ async def run_campaign(
                         duration_s=result.duration_s, turns=result.turns,
                         ptp_amount=result.ptp_amount, ptp_date=result.ptp_date,
                         stop_calling=result.stop_calling, notes=result.notes,
-                        recordings=result.recordings,
+                        recordings=result.recordings, agent_id=result.agent,
                     )
                 summary.called += 1
                 summary.by_disposition[result.disposition] = (

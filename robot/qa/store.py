@@ -39,9 +39,11 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
     """Calls between ``since`` and ``until`` (ISO dates/times, UTC) not yet scored, oldest
     first: answered robot calls that have turns, and imported recordings."""
     robot = await store.query(
-        "SELECT a.id, a.started_at, COALESCE(c.lang, ac.lang) AS lang, a.campaign_id"
+        "SELECT a.id, a.started_at, COALESCE(c.lang, ac.lang) AS lang, a.campaign_id,"
+        " COALESCE(o.agent_id, 'robot')"
         " FROM attempts a JOIN accounts ac ON ac.id = a.account_id"
         " JOIN campaigns c ON c.id = a.campaign_id"
+        " LEFT JOIN outcomes o ON o.attempt_id = a.id"
         " WHERE a.ended_at IS NOT NULL AND a.started_at >= ? AND a.started_at < ?"
         " AND EXISTS (SELECT 1 FROM turns t WHERE t.attempt_id = a.id)"
         " AND NOT EXISTS (SELECT 1 FROM qa_results q WHERE q.call_id = a.id)", (since, until))
@@ -49,7 +51,9 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
         "SELECT id, recorded_at, lang, agent_id, agency_id, path FROM qa_recordings r"
         " WHERE recorded_at >= ? AND recorded_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM qa_results q WHERE q.call_id = r.id)", (since, until))
-    out = [Pending(r[0], "robot", r[1], "zh" if str(r[2]).startswith("zh") else "en", "robot",
+    # A transferred call belongs to the human agent who took it (robot/telephony/agentleg.py):
+    # they had the last word, and it is theirs to appeal.
+    out = [Pending(r[0], "robot", r[1], "zh" if str(r[2]).startswith("zh") else "en", r[4],
                    "", r[3]) for r in robot]  # fmt: skip
     out += [Pending(r[0], "recording", r[1], r[2], r[3], r[4], None, r[5]) for r in recs]
     out.sort(key=lambda p: (p.call_at, p.call_id))

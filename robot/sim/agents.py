@@ -4,8 +4,8 @@ Each agent is a member ``Local/<name>@dunbot-sim-agent-app/n`` of the agent queu
 added and paused through AMI exactly as a real agent desktop would (``QueueAdd``,
 ``QueuePause``). When app_queue rings an agent, the Local channel's far half enters
 this simulator's ARI application with the agent's name and the attempt id; the
-simulator lets it ring ``answer_delay_s``, answers, "talks" for ``talk_s`` (silence)
-and hangs up. So app_queue sees a genuine member ring, answer, talk and complete, and
+simulator lets it ring ``answer_delay_s``, answers, "talks" for ``talk_s`` (silence;
+or says ``lines`` aloud through TTS, a pause after each, when given) and hangs up. So app_queue sees a genuine member ring, answer, talk and complete, and
 tests can make every agent busy (long talks) or away (paused), and check which
 attempt reached which agent (:attr:`AgentSimulator.calls`).
 """
@@ -16,13 +16,16 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from robot.config import Settings
 from robot.errors import TelephonyError
 from robot.sim.channel import watch_hangup
 from robot.telephony.ami import AmiClient
 from robot.telephony.ari import AriClient
+from robot.telephony.media import MediaSession
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +44,21 @@ class AgentCall:
     rang_at: float = field(default_factory=time.time)
     answered_at: float | None = None
     ended_at: float | None = None
+    said: list[str] = field(default_factory=list)  # lines it finished saying
 
 
 class AgentSimulator:
     """A team of simulated agents in one queue."""
 
     def __init__(self, settings: Settings, names: list[str], *, queue: str = "collectors",
-                 answer_delay_s: float = 0.3, talk_s: float = 3.0) -> None:
+                 answer_delay_s: float = 0.3, talk_s: float = 3.0,
+                 lines: Sequence[str] = (), tts: Callable[[str], Any] | None = None,
+                 prompts: Any = None, lang: str = "en", pause_s: float = 2.5) -> None:
+        if lines and (tts is None or prompts is None):
+            raise ValueError("spoken lines need a TTS engine and a prompt cache")
         self.settings = settings
+        self.lines = list(lines)
+        self.tts, self.prompts, self.lang, self.pause_s = tts, prompts, lang, pause_s
         self.names = list(names)
         self.queue = queue
         self.answer_delay_s = answer_delay_s
@@ -117,8 +127,11 @@ class AgentSimulator:
             await self.ari.answer(call.channel_id)
             call.answered_at = time.time()
             log.info("sim agent %s took attempt %s", call.agent, call.attempt_id)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(gone.wait(), self.talk_s)
+            if self.lines:
+                await self._say_lines(call, gone)
+            else:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(gone.wait(), self.talk_s)
             if not gone.is_set():
                 await self.ari.hangup(call.channel_id)
         except TelephonyError as exc:
@@ -127,3 +140,33 @@ class AgentSimulator:
             call.ended_at = time.time()
             watcher.cancel()
             self.ari.release(call.channel_id)
+
+    async def _say_lines(self, call: AgentCall, gone: asyncio.Event) -> None:
+        """Say each line to the borrower, then keep quiet ``pause_s`` (their turn)."""
+        bridge_id = f"{call.channel_id}-agentbr"
+        await self.ari.create_bridge("mixing", bridge_id=bridge_id)
+        media = await MediaSession.create(self.ari, APP)
+        try:
+            await self.ari.add_channel(bridge_id, call.channel_id)
+            await self.ari.add_channel(bridge_id, media.channel_id)
+            media.keep_alive()
+            for line in self.lines:
+                assert self.tts is not None
+                pcm = await self.prompts.render(self.tts(self.lang), line)
+                playback = await media.play(pcm)
+                waiter = asyncio.create_task(gone.wait())
+                try:
+                    await asyncio.wait({playback.done, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                if gone.is_set():
+                    return
+                call.said.append(line)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(gone.wait(), self.pause_s)
+                if gone.is_set():
+                    return
+        finally:
+            await media.close()
+            with contextlib.suppress(TelephonyError):
+                await self.ari.destroy_bridge(bridge_id)

@@ -287,6 +287,7 @@ class Store:
         stop_calling: bool = False,
         notes: str | None = None,
         recordings: Iterable[Recording] = (),
+        agent_id: str | None = None,
     ) -> None:
         """Write the end of a call - attempt, turns, outcome, recordings - all or nothing."""
         if result not in RESULTS:
@@ -316,10 +317,10 @@ class Store:
             )  # fmt: skip
             await db.execute(
                 "INSERT INTO outcomes (attempt_id, disposition, ptp_amount, ptp_date,"
-                " stop_calling, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                " stop_calling, notes, agent_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     attempt_id, disposition, cv.decimal_text(ptp_amount),
-                    cv.date_text(ptp_date), int(bool(stop_calling)), notes,
+                    cv.date_text(ptp_date), int(bool(stop_calling)), notes, agent_id,
                 ),
             )  # fmt: skip
             await db.executemany(

@@ -49,6 +49,7 @@ from robot.speech.audio import duration_s, read_wav, silence
 from robot.speech.tts.segments import TemplateIndex, fill, split_template, trim_silence
 from robot.speech.vad import Endpointer
 from robot.store.models import Account, Recording, Turn
+from robot.telephony.agentleg import AgentLeg
 from robot.telephony.ari import AriClient
 from robot.telephony.classify import classify_attempt
 from robot.telephony.media import MediaSession, Playback
@@ -177,6 +178,7 @@ class CallResult:
     ptp_date: date | None = None
     stop_calling: bool = False
     notes: str | None = None
+    agent: str | None = None  # the human agent who took a transferred call
     recordings: list[Recording] = field(default_factory=list)
     #: One per caller turn that got a reply (latency instrumentation).
     timings: list[TurnTiming] = field(default_factory=list)
@@ -209,6 +211,7 @@ class Call:
         self._timing: TurnTiming | None = None  # the turn whose reply is being rendered
         self._speech_at = 0.0
         self.transferred = False  # the channel went on to the agents' queue: not ours now
+        self.leg: AgentLeg | None = None  # transcribes the call after a transfer
         from robot.events.live import NoLive
 
         self.live = deps.live.call(attempt_id, account) if deps.live else NoLive()
@@ -229,6 +232,8 @@ class Call:
                     await asyncio.wait_for(self._converse(), MAX_CALL_S)
                 elif not self.hungup.is_set() and self.deps.machine_message is not None:
                     await asyncio.wait_for(self._leave_message(), MAX_CALL_S)
+            if self.leg is not None:
+                await self._follow_leg(self.leg)
         except asyncio.TimeoutError:
             self.res.notes = "call exceeded the maximum length"
         except DunbotError as exc:
@@ -582,10 +587,26 @@ class Call:
             watcher.cancel()
 
     async def _transfer(self, queue: str) -> None:
-        """Hand the caller to a human queue: the channel leaves our app for the dialplan."""
+        """Hand the caller to a human queue: the channel leaves our app for the dialplan.
+
+        With ``agent_leg_asr`` on, the call stays transcribed (borrower and agent apart,
+        see :mod:`robot.telephony.agentleg`): the snoops go on before the channel leaves,
+        so nothing said while queued is lost."""
         if self.media is not None:
             await self.media.close()
             self.media = None
+        leg = None
+        if self.deps.settings.agent_leg_asr:
+            asr, lang = self.deps.asr, self.account.lang
+            leg = AgentLeg(self.ari, self.deps.settings.ari_app, self.id, t0=self._t0,
+                           transcribe=lambda pcm, lg: asr.transcribe(pcm, 16000, lg),
+                           lang=lang, on_turn=self.live.turn)
+            try:
+                await leg.attach()
+            except TelephonyError as exc:
+                log.warning("call %s: the agent leg will not be transcribed: %s", self.id, exc)
+                await leg.close()
+                leg = None
         try:
             await self.ari.request(
                 "POST", f"/channels/{self.id}/continue",
@@ -593,8 +614,25 @@ class Call:
             )
             self.res.notes = f"transferred to queue {queue}"
             self.transferred = True
+            self.leg, leg = leg, None
         except AriError as exc:
             self.res.notes = f"transfer failed: {exc}"
+        finally:
+            if leg is not None:
+                await leg.close()
+
+    async def _follow_leg(self, leg: AgentLeg) -> None:
+        """Transcribe the transferred call until the borrower hangs up; its turns join
+        the robot's, in the order they were spoken."""
+        try:
+            end = await leg.follow(self.events, self.deps.settings.agent_leg_max_s)
+        finally:
+            self.res.turns.extend(sorted(leg.turns, key=lambda t: t.start_s))
+        if end is not None:
+            self._is_end(end)
+        if leg.agent:
+            self.res.agent = leg.agent
+            self.res.notes = f"{self.res.notes}; agent {leg.agent}"
 
     # -- events ------------------------------------------------------------------------
     async def _next_event(self, timeout: float) -> dict | None:

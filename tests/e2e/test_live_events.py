@@ -5,6 +5,10 @@ in it (what a careless script edit could do); while the call runs, a subscriber 
 ``dunbot qa watch --json`` receive every turn and the threat as it happens. The test
 checks the received turns against the stored ones, the finding, the alert and the call's
 end message. It prints the delay from the end of each utterance to its arrival.
+
+A second call asks for a person and is transferred to a queue whose (simulated) human
+agent threatens the borrower aloud: the agent's words, recognised from the snooped
+call after the transfer, are published, stored and caught as a threat the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from robot.config import REPO_ROOT, Settings
 from robot.dialer.runner import Engines, run_campaign
 from robot.events import broker
 from robot.events.subscribe import messages
+from robot.sim.agents import AgentSimulator
 from robot.sim.debtor import DebtorSimulator
 from robot.sim.scenarios import load_scenarios
 from robot.store.db import Store
@@ -62,14 +67,19 @@ class Live:
     watch_lines: list[dict[str, Any]]
     attempt: dict[str, Any]
     turns: list[Any]
+    outcome: dict[str, Any] | None = None
+    recordings: list[Any] = dataclasses.field(default_factory=list)
 
 
-async def _run(s: Settings, clock: Callable[[], datetime], script: Path) -> Live:
+async def _run(s: Settings, clock: Callable[[], datetime], script: Path | None, *,
+               campaign: str = CAMPAIGN, phone: str = PHONE, scenarios: Path | None = None,
+               agent_lines: list[str] | None = None) -> Live:
     rows = (SAMPLE / "accounts.csv").read_text(encoding="utf-8").splitlines()
-    accounts = script.parent / "accounts.csv"
-    accounts.write_text("\n".join([rows[0]] + [r for r in rows if PHONE in r]) + "\n")
+    folder = (script or scenarios or SAMPLE).parent
+    accounts = folder / f"{campaign}.csv"
+    accounts.write_text("\n".join([rows[0]] + [r for r in rows if phone in r]) + "\n")
     async with await Store.open(s.db_path) as store:
-        await load_csv_file(store, accounts, CAMPAIGN)
+        await load_csv_file(store, accounts, campaign)
     received: list[tuple[str, dict[str, Any], float]] = []
     ready = asyncio.Event()
 
@@ -79,17 +89,25 @@ async def _run(s: Settings, clock: Callable[[], datetime], script: Path) -> Live
 
     env = {**os.environ, "DUNBOT_HOME": str(s.home), "DUNBOT_MQTT_PORT": str(s.mqtt_port)}
     watch = subprocess.Popen([sys.executable, "-m", "robot", "qa", "watch", "--json",
-                              "--campaign", CAMPAIGN], stdout=subprocess.PIPE, text=True,
+                              "--campaign", campaign], stdout=subprocess.PIPE, text=True,
                              env=env, cwd=REPO_ROOT)  # fmt: skip
     listener = asyncio.create_task(listen())
     await asyncio.wait_for(ready.wait(), 10)
-    engines = Engines(s, str(script))
-    sim = DebtorSimulator(s, load_scenarios(SAMPLE / "scenarios.yaml"), engines.tts, engines.prompts)
+    engines = Engines(s, str(script) if script else None)
+    sim = DebtorSimulator(s, load_scenarios(scenarios or SAMPLE / "scenarios.yaml"),
+                          engines.tts, engines.prompts)  # fmt: skip
+    agents = (AgentSimulator(s, ["ann"], answer_delay_s=1.0, lines=agent_lines,
+                             tts=engines.tts, prompts=engines.prompts)  # fmt: skip
+              if agent_lines else None)
     await sim.warm_up()
     await sim.start()
+    if agents is not None:
+        await agents.start()
     try:
-        await run_campaign(s, CAMPAIGN, max_concurrent=1, engines=engines, clock=clock)
+        await run_campaign(s, campaign, max_concurrent=1, engines=engines, clock=clock)
     finally:
+        if agents is not None:
+            await agents.stop()
         await sim.stop()
         await engines.aclose()
     await asyncio.sleep(1.0)
@@ -97,10 +115,13 @@ async def _run(s: Settings, clock: Callable[[], datetime], script: Path) -> Live
     watch.terminate()
     out, _ = watch.communicate(timeout=10)
     async with await Store.open(s.db_path) as store:
-        camp = await store.require_campaign(CAMPAIGN)
+        camp = await store.require_campaign(campaign)
         [attempt] = await store.attempts(camp["id"])
         turns = await store.turns(attempt["id"])
-    return Live(received, [json.loads(x) for x in out.splitlines() if x.strip()], attempt, turns)
+        outcome = await store.outcome(attempt["id"])
+        recordings = await store.recordings(attempt["id"])
+    return Live(received, [json.loads(x) for x in out.splitlines() if x.strip()], attempt, turns,
+                outcome, recordings)
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +173,80 @@ def test_call_end_message_and_qa_watch(live: Live) -> None:
     watched = [m for m in live.watch_lines if m.get("attempt") == live.attempt["id"]]
     assert any(m["topic"].endswith("/violation") and m["code"] == "threat" for m in watched)
     assert sum(m["topic"].endswith("/turn") for m in watched) == len(live.turns)
+
+
+# -- a transferred call: the human agent's words are inspected live too -----------------
+XFER_CAMPAIGN = "e2e-live-transfer"
+XFER_PHONE = "+15550100002"  # a sample account; its scenario is replaced below
+AGENT_LINES = ["Hi Brian, this is Mark with Acme Bank, agent ID 4410.",
+               "Listen, if you do not pay today, we will have you arrested."]
+
+
+@pytest.fixture(scope="module")
+def transferred(mqtt_settings: Settings, daytime: Callable[..., Any],
+                tmp_path_factory: pytest.TempPathFactory) -> Live:  # fmt: skip
+    folder = tmp_path_factory.mktemp("live-xfer")
+    scen = folder / "scenarios.yaml"
+    # The debtor asks for a person; the third reply answers whoever speaks next (the
+    # robot's transfer line), heard by the snoop while the call waits in the queue.
+    scen.write_text(json.dumps({"defaults": {"lang": "en", "turn_silence_ms": 1500}, "scenarios": {
+        XFER_PHONE: {"name": "wants_a_person", "greeting": "Hello?",
+                     "replies": ["Yes, speaking.", "I want to speak to an agent.",
+                                 "Okay, I will hold for the agent."]}}}), encoding="utf-8")
+    return asyncio.run(_run(mqtt_settings, daytime("America/New_York"), None,
+                            campaign=XFER_CAMPAIGN, phone=XFER_PHONE, scenarios=scen,
+                            agent_lines=AGENT_LINES))  # fmt: skip
+
+
+def test_transferred_call_keeps_its_transcript(transferred: Live) -> None:
+    live = transferred
+    assert live.attempt["result"] == "answered", live.attempt
+    assert live.outcome and live.outcome["disposition"] == "transfer"
+    assert "agent ann" in (live.outcome["notes"] or ""), live.outcome
+    for t in live.turns:
+        print(f"{t.speaker:7s} {t.start_s:6.2f}-{t.end_s:6.2f} {t.text}", file=sys.stderr)
+    speakers = [t.speaker for t in live.turns]
+    first_agent = speakers.index("agent")
+    assert "robot" in speakers[:first_agent] and "robot" not in speakers[first_agent:]
+    agent = [t for t in live.turns if t.speaker == "agent"]
+    said = " ".join(t.text for t in agent).lower()
+    assert "arrested" in said and "mark" in said and "bank" in said, agent
+    robot_done = max(t.end_s for t in live.turns if t.speaker == "robot")
+    after = [t for t in live.turns if t.speaker == "debtor" and t.start_s > robot_done]
+    assert any("hold" in t.text.lower() for t in after), live.turns  # heard by the snoop
+    assert [t.start_s for t in live.turns] == sorted(t.start_s for t in live.turns)
+    # The recording runs on through the agent's part of the call.
+    mix = next(r for r in live.recordings if r.kind == "mix")
+    assert mix.duration_s >= agent[-1].end_s - 2, (mix.duration_s, agent[-1])
+
+
+def test_agents_threat_is_caught_live(transferred: Live) -> None:
+    live = transferred
+    turns = _of(live, "turn")
+    assert [(m["speaker"], m["text"]) for m, _ in turns if m["speaker"] == "agent"] == [
+        (t.speaker, t.text) for t in live.turns if t.speaker == "agent"]
+    [(v, received_at)] = [(m, t) for m, t in _of(live, "violation") if m["code"] == "threat"]
+    assert v["fatal"] and "arrested" in v["evidence"].lower()
+    ended = datetime.fromisoformat(live.attempt["ended_at"]).timestamp()
+    assert received_at < ended, "the alert should arrive while the agent is still on the call"
+    [(end, end_at)] = _of(live, "end")
+    assert end["disposition"] == "transfer" and "threat" in end["codes"] and end["score"] == 0
+    assert end["turns"] == len(live.turns) and end_at >= received_at
+
+
+def test_qa_run_attributes_the_transferred_call_to_the_agent(transferred: Live,
+                                                             mqtt_settings: Settings) -> None:  # fmt: skip
+    """``dunbot qa run`` scores the whole stored call and files it under the agent who
+    took it, so the by-agent report and the agent's appeal rights follow the words."""
+    env = {**os.environ, "DUNBOT_HOME": str(mqtt_settings.home)}
+    day = transferred.attempt["started_at"][:10]
+    run = subprocess.run([sys.executable, "-m", "robot", "qa", "run", "--since", day],
+                         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    show = subprocess.run([sys.executable, "-m", "robot", "qa", "show", transferred.attempt["id"]],
+                          env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert show.returncode == 0, show.stderr
+    shown = json.loads(show.stdout)
+    assert shown["agent_id"] == "ann" and shown["score"] == 0, shown
+    threat = [f for f in shown["findings"] if f["code"] == "threat"]
+    assert threat and "arrested" in threat[0]["evidence"].lower(), shown["findings"]

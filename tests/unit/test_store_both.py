@@ -61,3 +61,28 @@ async def test_attempt_round_trip_and_recovery(store: Store) -> None:
     with pytest.raises(StoreError, match="already finished"):
         await store.finish_attempt("att-2", result="answered", disposition="ptp")
     assert await store.campaign_summary("c") == {"interrupted": 1, "ptp": 1}
+
+
+async def test_transferred_call_keeps_agent_turns_and_owner(store: Store) -> None:
+    """A transferred call's agent turns are stored with the robot's, its agent is kept,
+    and quality inspection files the call under that agent (migration 0005)."""
+    from robot.qa.store import pending
+
+    cid = await store.ensure_campaign("x", lang="en")
+    a1, a2, a3 = account(1), account(2), account(3)
+    await store.upsert_accounts(cid, [a1, a2, a3])
+    turns = [Turn("robot", "Let me put you through.", 0.0, 1.5, state="transfer"),
+             Turn("agent", "Hi, this is Mark, agent 4410.", 9.0, 11.0),
+             Turn("debtor", "Hi Mark.", 11.5, 12.0)]
+    for aid, acc, agent in (("att-x", a1, "ann"), ("att-y", a2, None)):
+        await store.begin_attempt(aid, cid, acc)
+        await store.finish_attempt(aid, result="answered", disposition="transfer",
+                                   turns=turns if agent else turns[:1], agent_id=agent)  # fmt: skip
+    assert await store.turns("att-x") == turns
+    assert (await store.outcome("att-x") or {})["agent_id"] == "ann"
+    await store.begin_attempt("att-z", cid, a3)
+    with pytest.raises(StoreError, match="(?i)check"):  # still no unknown speakers
+        await store.finish_attempt("att-z", result="answered", disposition="transfer",
+                                   turns=[Turn("caller", "?", 0, 1)])
+    owners = {p.call_id: p.agent_id for p in await pending(store, "2000-01-01", "2999-01-01")}
+    assert owners == {"att-x": "ann", "att-y": "robot"}
