@@ -225,6 +225,11 @@ def test_agents_threat_is_caught_live(transferred: Live) -> None:
     turns = _of(live, "turn")
     assert [(m["speaker"], m["text"]) for m, _ in turns if m["speaker"] == "agent"] == [
         (t.speaker, t.text) for t in live.turns if t.speaker == "agent"]
+    answered = datetime.fromisoformat(live.attempt["answered_at"]).timestamp()
+    robot_end = max(m["end"] for m, _ in turns if m["speaker"] == "robot")
+    delays = [f"{m['speaker']} {t - (answered + m['end']):.2f} s" for m, t in turns
+              if m["start"] > robot_end]  # fmt: skip
+    print(f"\nafter the transfer, utterance end -> received: {', '.join(delays)}", file=sys.stderr)
     [(v, received_at)] = [(m, t) for m, t in _of(live, "violation") if m["code"] == "threat"]
     assert v["fatal"] and "arrested" in v["evidence"].lower()
     ended = datetime.fromisoformat(live.attempt["ended_at"]).timestamp()
