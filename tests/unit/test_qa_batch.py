@@ -18,7 +18,7 @@ from robot.qa.batch import run
 from robot.qa.legs import read_legs, segment_leg
 from robot.qa.report import rows, to_csv, to_html
 from robot.speech.audio import resample, silence, to_array
-from robot.speech.tts.base import create_tts
+from robot.speech.tts.piper import PiperTTS
 from robot.store.db import Store
 
 AGENT = [(0.5, "This is Mike from First Bank, agent number 4471. This call is recorded."
@@ -51,7 +51,8 @@ def _write_stereo(path: Path, left: np.ndarray, right: np.ndarray, rate: int = 1
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import asyncio
 
-    tts = create_tts(Settings(home=tmp_path_factory.mktemp("tts")), "en")
+    # Piper without its random voice noise: the same audio, so the same transcript, every run.
+    tts = PiperTTS(Settings(home=tmp_path_factory.mktemp("tts")), "en", noise=False)
     agent = asyncio.run(_leg(tts, AGENT, LENGTH_S))
     debtor = asyncio.run(_leg(tts, DEBTOR, LENGTH_S))
     return _write_stereo(tmp_path_factory.mktemp("rec") / "call.wav", agent, debtor)

@@ -77,10 +77,14 @@ class PiperTTS(TTS):
     capabilities = TTSCapabilities(streaming=False, languages=("en",))
 
     def __init__(self, settings: "Settings", lang: str = "en", model: Path | None = None,
-                 length_scale: float | None = None) -> None:
+                 length_scale: float | None = None, noise: bool = True) -> None:
         super().__init__(settings, lang)
         self._model = model
         self.length_scale = length_scale
+        #: Piper varies each rendering a little (random noise in the voice model), which
+        #: sounds natural; ``noise=False`` renders the same text to the same samples,
+        #: for tests whose expected transcript must not change from run to run.
+        self.noise = noise
         self.voice = model.stem if model else VOICE_NAME
         self.sample_rate = 22050
         self._shared: _SharedVoice | None = None
@@ -111,7 +115,8 @@ class PiperTTS(TTS):
         import numpy as np
 
         shared = self._ensure_loaded()
-        cfg = SynthesisConfig(length_scale=self.length_scale, volume=VOLUME)
+        cfg = SynthesisConfig(length_scale=self.length_scale, volume=VOLUME,
+                              **({} if self.noise else {"noise_scale": 0.0, "noise_w_scale": 0.0}))
         gap = np.zeros(int(SENTENCE_GAP_S * self.sample_rate), dtype=np.int16)
         chunks: list[np.ndarray] = []
         for chunk in shared.voice.synthesize(text, syn_config=cfg):
