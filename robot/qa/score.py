@@ -9,8 +9,12 @@ supervisor must hear about the same day, whatever else went well.
 
 Several rules need to know who is on the line. :func:`track_party` reads the call once
 the way a reviewer would: the borrower is confirmed when a debtor turn says so ("是我",
-"speaking") or answers yes to the agent's identity question; a third-party speaker, or a
-callee saying "wrong number", means whoever listens is not the borrower.
+"speaking") or answers yes to the agent's identity question (a question the rules
+recognise, or the question that ends the agent's opening turn: "That Tyrell Banks?"); a
+third-party speaker, or a callee saying "wrong number", means whoever listens is not the
+borrower - and was not the borrower before saying so either: debt details told to the
+callee earlier in the call were told to a third party (``third_party_disclosure``, not
+``missing_right_party_check``).
 """
 
 from __future__ import annotations
@@ -111,20 +115,30 @@ def track_party(turns: tuple[Turn, ...], rs: RuleSet) -> Party:
         return Party(tuple(False for _ in turns), tuple(False for _ in turns), None, None)
     confirmed, third, asked = False, False, False
     confirm_turn: int | None = None
+    third_from: int | None = None  # the turn that showed the callee is someone else
+    opened = False  # the agent's opening turn is over
     before_c, before_t = [], []
     for t in turns:
         before_c.append(confirmed)
         before_t.append(third and not confirmed)
         if t.speaker in AGENT_SIDE:
-            asked = first(names["identity_question"], t.clauses) is not None
-        elif t.speaker == "third_party":
-            third = True
-        elif not confirmed:
-            if first(names["not_the_person"], t.clauses):
-                third = True
-            elif first(names["identity_confirmed"], t.clauses) or (
-                    asked and first(names["affirm"], t.clauses[:2])):
-                confirmed, confirm_turn = True, t.index
+            asked = first(names["identity_question"], t.clauses) is not None or (
+                not opened and t.text.rstrip().endswith(("?", "？")))
+            opened = True
+            continue
+        if not confirmed and not third and (
+                t.speaker == "third_party" or first(names["not_the_person"], t.clauses)):
+            third, third_from = True, t.index
+        elif t.speaker == "debtor" and not confirmed and not third and (
+                first(names["identity_confirmed"], t.clauses)
+                or (asked and first(names["affirm"], t.clauses[:2]))):
+            confirmed, confirm_turn = True, t.index
+        elif t.speaker == "debtor" and third and not confirmed and first(
+                names["identity_confirmed"], t.clauses):
+            confirmed, confirm_turn = True, t.index  # the borrower took the phone
+    if third_from is not None:
+        # Whoever listened before the callee said who they were was that same person.
+        before_t[:third_from] = [not c for c in before_c[:third_from]]
     when = turns[confirm_turn].start if confirm_turn is not None else None
     return Party(tuple(before_c), tuple(before_t), confirm_turn, when)
 
