@@ -191,10 +191,12 @@ def _ptp_readback(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
     p = rule.params
     promises = [t for t in turns if t.speaker not in AGENT_SIDE and first(p["promise"], t.clauses)
                 and (first(p["amount"], t.clauses) or first(p["date"], t.clauses))]
-    for promise in promises:
+    for n, promise in enumerate(promises):
         # The agent's next turns, even past a restated promise: "which day? how much?" -
         # "the 15th, 5,200" - "so the 15th, 5,200" reads back the first promise too.
         replies = [t for t in turns[promise.index + 1:] if t.speaker in rule.speakers]
+        if n + 1 < len(promises) and not (replies and replies[0].index < promises[n + 1].index):
+            continue  # the borrower restated the promise before the agent answered
         if not any(first(p["amount"], t.clauses) and first(p["date"], t.clauses)
                    for t in replies[:p["within_turns"]]):
             yield promise.index, _quote(promise)
