@@ -36,7 +36,8 @@ KINDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
     "third_party_disclosure": {"disclosure": (_C, False, "debt_detail")},
     "ptp_readback": {"promise": (_C, False, "promise"), "amount": (_C, False, "amount"),
                      "date": (_C, False, "date"), "within_turns": ("int", False, 2)},
-    "stop_ignored": {"stop": (_C, False, "stop_request"), "push": (_C, False, "push")},
+    "stop_ignored": {"stop": (_C, False, "stop_request"), "push": (_C, False, "push"),
+                     "amount": (_C, False, "amount"), "date": (_C, False, "date")},
     "silence": {"max_gap_ms": ("int", True, None)},
     "talk_over": {"max_overlap_ms": ("int", True, None)},
 }

@@ -208,8 +208,22 @@ def _stop_ignored(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
     if stop is None:
         return
     for t in turns[stop.index + 1:]:
-        if t.speaker in rule.speakers and (hit := first(p["push"], t.clauses)):
+        if t.speaker in rule.speakers and (hit := _demand(p, t)):
             yield t.index, f"after \"{_quote(stop)}\": {_quote(t, hit)}"
+
+
+def _demand(p: Mapping[str, Any], t: Turn) -> Hit | None:
+    """Asking for money, in the rule's words ("can you pay...", 今天能还吗) or in its
+    shape: a sum with a deadline ("fifty today", 今天八千必须到账) or a sum asked as a
+    question ("Twenty-five, then?")."""
+    if hit := first(p["push"], t.clauses):
+        return hit
+    asks = t.text.rstrip().endswith(("?", "？"))
+    for i, clause in enumerate(t.clauses):
+        if (amount := first(p["amount"], [clause])) and (
+                first(p["date"], [clause]) or (asks and i == len(t.clauses) - 1)):
+            return Hit(i, amount.start, amount.end, amount.text, amount.how)
+    return None
 
 
 def _silence(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:

@@ -146,3 +146,17 @@ def test_restated_promise_needs_one_readback() -> None:
     assert "missing_ptp_readback" not in score_transcript(tr).codes()
     tr = call("zh", (D, "明天还。"), (D, "明天还两千。"), (A, "好的，再见。"))
     assert [v.turn_index for v in score_transcript(tr).violations] == [3]
+
+
+def test_asking_for_money_after_a_stop_request_by_its_shape() -> None:
+    """After "stop calling", a sum with a deadline or a sum asked for is asking again,
+    whatever the words; closing the call is not."""
+    stop = (D, "Please stop calling me, I mean it.")
+    for ask in ("So 50 today? Just 50.", "Twenty-five, then? $25?", "I need $300 by Friday."):
+        tr = call("en", stop, (A, ask))
+        assert "stop_request_ignored" in score_transcript(tr).codes(), ask
+    for fine in ("Understood, I have noted it. Goodbye.", "Okay, we will send letters instead."):
+        tr = call("en", stop, (A, fine))
+        assert "stop_request_ignored" not in score_transcript(tr).codes(), fine
+    tr = call("zh", (D, "你们别再打了。"), (A, "今天八千块必须到账。"))
+    assert "stop_request_ignored" in score_transcript(tr).codes()
