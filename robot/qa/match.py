@@ -74,7 +74,7 @@ _ZH_SOMEONE = re.compile(r"(如果|要是|万一|假如|若|如|凡是)有人|�
 _EN_SOMEONE = re.compile(r"\b(if|when|whenever) (anyone|anybody|someone|somebody|a caller|a person)\b"
                          r"|\b(anyone|anybody|someone|somebody|people|callers?) (claiming|pretending|posing|"
                          r"who (claims?|pretends?|says?))\b|\bpretend(s|ing)? to be\b|\bimpersonat")
-_FUZZY_MIN_EN, _FUZZY_MIN_ZH = 20, 4  # shortest phrase (letters / characters) matched fuzzily
+_FUZZY_MIN_EN, _FUZZY_MIN_ZH = 20, 5  # shortest phrase (letters / characters) matched fuzzily
 FUZZY_SCORE = 90.0
 
 
