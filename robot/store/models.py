@@ -79,6 +79,10 @@ class Turn:
     intent: str | None = None
     emotion: str | None = None
     state: str | None = None
+    #: A robot prompt the borrower talked over: how much of it they heard (ms) and how
+    #: long it was (ms). None for prompts heard to the end and for other speakers.
+    heard_ms: int | None = None
+    prompt_ms: int | None = None
 
 
 @dataclass(frozen=True)

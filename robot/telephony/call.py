@@ -468,10 +468,10 @@ class Call:
             ep.start_ms, ep.onset_gap_ms = LISTEN_START_MS, 0
         if barge is not None:
             self.res.barge_ins.append(barge)
-            text = f"{text} [interrupted: heard {barge.heard_ms} of {barge.queued_ms} ms]"
         self.res.turns.append(Turn(
             speaker="robot", text=text, start_s=round(start, 3),
             end_s=round(time.monotonic() - self._t0, 3), state=getattr(step, "state", None),
+            heard_ms=barge.heard_ms if barge else None, prompt_ms=barge.queued_ms if barge else None,
         ))
         self.live.turn(self.res.turns[-1])
         if timing is not None and timing.t_play:

@@ -126,8 +126,9 @@ def test_robot_stops_when_the_debtor_talks_over_a_prompt(barge_run: Run) -> None
     b = result.barge_ins[0]
     assert 0 < b.heard_ms < b.queued_ms
     robot_turns = [t for t in barge_run.turns[BARGE] if t.speaker == "robot"]
-    interrupted = [t for t in robot_turns if "[interrupted" in t.text]
+    interrupted = [t for t in robot_turns if t.heard_ms is not None]
     assert len(interrupted) == 1 and "reminder" in interrupted[0].text.lower()
+    assert (interrupted[0].heard_ms, interrupted[0].prompt_ms) == (b.heard_ms, b.queued_ms)
     # What the debtor said over the prompt was heard and acted on.
     out = barge_run.outcome[BARGE]
     assert out["disposition"] == "ptp"
@@ -144,5 +145,5 @@ def test_must_hear_notice_is_not_interrupted(barge_run: Run) -> None:
     result = barge_run.results[MUST_HEAR]
     assert result.barge_ins == []
     first = next(t for t in barge_run.turns[MUST_HEAR] if t.speaker == "robot")
-    assert "recorded" in first.text and "[interrupted" not in first.text
+    assert "recorded" in first.text and first.heard_ms is None
     assert barge_run.outcome[MUST_HEAR]["disposition"] == "ptp"

@@ -76,3 +76,10 @@ def test_publishing_never_waits_for_an_absent_broker(tmp_path: Path) -> None:
 
     queued, dropped, connected = asyncio.run(scenario())
     assert (queued, dropped, connected) == (5, 3, False)
+
+
+def test_a_talked_over_prompt_says_how_much_was_heard() -> None:
+    head = {"attempt": "a1", "campaign": "june", "phone": "+1555*****04"}
+    cut = turn_message(head, 3, Turn("robot", "A reminder.", 1.0, 2.0, heard_ms=700, prompt_ms=2500))
+    assert (cut["heard_ms"], cut["prompt_ms"]) == (700, 2500)
+    assert "heard_ms" not in turn_message(head, 4, Turn("robot", "Goodbye.", 3.0, 4.0))

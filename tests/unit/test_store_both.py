@@ -86,3 +86,16 @@ async def test_transferred_call_keeps_agent_turns_and_owner(store: Store) -> Non
                                    turns=[Turn("caller", "?", 0, 1)])
     owners = {p.call_id: p.agent_id for p in await pending(store, "2000-01-01", "2999-01-01")}
     assert owners == {"att-x": "ann", "att-y": "robot"}
+
+
+async def test_talked_over_prompt_keeps_how_much_was_heard(store: Store) -> None:
+    cid = await store.ensure_campaign("b")
+    await store.upsert_accounts(cid, [account(1)])
+    await store.begin_attempt("att-b", cid, account(1))
+    turns = [Turn("robot", "A reminder about your card.", 0.0, 1.2, state="remind",
+                  heard_ms=840, prompt_ms=3100),
+             Turn("debtor", "I will pay on Friday.", 0.9, 2.4)]
+    await store.finish_attempt("att-b", result="answered", disposition="ptp", turns=turns)
+    got = await store.turns("att-b")
+    assert got == turns and (got[0].heard_ms, got[0].prompt_ms) == (840, 3100)
+    assert got[1].heard_ms is None

@@ -1,5 +1,7 @@
 -- 0005: a transferred call goes on being transcribed after the robot hands it to a
--- human agent (robot/telephony/agentleg.py), so a turn's speaker may now be the agent.
+-- human agent (robot/telephony/agentleg.py), so a turn's speaker may now be the agent;
+-- a robot prompt the borrower talked over keeps how much of it was heard (heard_ms of
+-- prompt_ms) instead of a note in its text.
 -- SQLite cannot change a CHECK constraint in place: the table is rebuilt, rows kept.
 CREATE TABLE turns_new (
     attempt_id TEXT NOT NULL REFERENCES attempts (id),
@@ -11,6 +13,8 @@ CREATE TABLE turns_new (
     intent     TEXT,
     emotion    TEXT,
     state      TEXT,
+    heard_ms   INTEGER,            -- robot prompts cut short by barge-in: ms heard ...
+    prompt_ms  INTEGER,            -- ... of this many ms queued; NULL = heard in full
     PRIMARY KEY (attempt_id, seq)
 );
 INSERT INTO turns_new (attempt_id, seq, speaker, text, start_s, end_s, intent, emotion, state)
