@@ -194,7 +194,7 @@ class PredictiveRun:
             call.attempt_id, result=result, disposition=disposition,
             hangup_cause=call.hangup_cause, amd_status=call.amd_status,
             answered_at=_at(call.answered_at), ended_at=_at(call.ended_at),
-            duration_s=duration, turns=turns, notes=notes)
+            duration_s=duration, turns=turns, notes=notes, agent_id=call.agent)
         self.summary.called += 1
         counts = self.summary.by_disposition
         counts[disposition] = counts.get(disposition, 0) + 1

@@ -1,8 +1,9 @@
 """``dunbot qa run``: inspect every stored call that has no QA result yet.
 
 Robot calls are scored from the turns the live pipeline stored (what the robot heard and
-said, with times); imported recordings of human collectors are transcribed from their
-two legs first (robot/qa/legs.py). Each call is committed on its own, so a run that is
+said, with times); imported recordings of human collectors, and the predictive dialer's
+calls that a human agent took (each leg recorded apart), are transcribed from their two
+legs first (robot/qa/legs.py). Each call is committed on its own, so a run that is
 stopped (Ctrl-C, a crash, a reboot) resumes where it stopped, and one unreadable file is
 reported by path without losing the others.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from robot.config import Settings
 from robot.errors import DunbotError
 from robot.qa import store as qs
-from robot.qa.legs import read_legs, transcribe_legs
+from robot.qa.legs import read_leg_files, read_legs, transcribe_legs
 from robot.qa.rules import shipped_rules_text
 from robot.qa.score import score_transcript
 from robot.store.db import Store
@@ -55,7 +56,7 @@ async def run(store: Store, settings: Settings, since: str, until: str, *,
 
                     stt = create_stt(settings)
                     await stt.warm_up()
-                legs, _ = read_legs(p.path)
+                legs, _ = read_leg_files(*p.legs) if p.legs else read_legs(p.path)
                 engine = stt
 
                 async def recognise(pcm: bytes, lang: str = p.lang) -> str:

@@ -63,6 +63,30 @@ def read_legs(path: str | Path) -> tuple[list[bytes], float]:
     return legs, len(data) / rate
 
 
+def read_leg_files(agent: str | Path, debtor: str | Path) -> tuple[list[bytes], float]:
+    """The two directions of a call recorded apart (Asterisk MixMonitor's ``t()`` and
+    ``r()`` files: what was sent to the borrower - the agent - and what came from them)
+    as 16 kHz mono legs of equal length, agent first, and the duration."""
+    legs = []
+    for path in (agent, debtor):
+        where = str(path)
+        try:
+            with wave.open(str(path), "rb") as wf:
+                channels, width, rate = wf.getnchannels(), wf.getsampwidth(), wf.getframerate()
+                frames = wf.readframes(wf.getnframes())
+        except FileNotFoundError:
+            raise InputError("no such file", where=where) from None
+        except (wave.Error, EOFError) as exc:
+            raise InputError(f"not a PCM WAV file ({exc})", where=where) from None
+        if width != 2 or channels != 1:
+            raise InputError(f"{channels} channel(s) of {8 * width}-bit samples; one leg of a"
+                             " call is 16-bit mono", where=where)
+        legs.append(frames if rate == RATE else resample(frames, rate, RATE))
+    n = max(len(leg) for leg in legs)
+    legs = [leg + bytes(n - len(leg)) for leg in legs]
+    return legs, n / (2 * RATE)
+
+
 def segment_leg(pcm: bytes, speaker: str, *, end_silence_ms: int = 700) -> list[Segment]:
     """Utterances of one leg by the live VAD, fed the file as if it were arriving."""
     vad = Endpointer(end_silence_ms=end_silence_ms, max_utterance_s=30.0)

@@ -33,6 +33,9 @@ class Pending:
     agency_id: str
     campaign_id: int | None
     path: str = ""  # the recording (imported calls)
+    #: Our own human-agent calls (predictive dialer): the agent's and the borrower's
+    #: recordings, each leg in its own file.
+    legs: tuple[str, str] | None = None
 
 
 async def pending(store: Store, since: str, until: str, limit: int | None = None) -> list[Pending]:
@@ -56,6 +59,22 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
     out = [Pending(r[0], "robot", r[1], "zh" if str(r[2]).startswith("zh") else "en", r[4],
                    "", r[3]) for r in robot]  # fmt: skip
     out += [Pending(r[0], "recording", r[1], r[2], r[3], r[4], None, r[5]) for r in recs]
+    # Calls our predictive dialer put through to a human agent: no live turns, but the
+    # two legs recorded apart (MixMonitor t() = what the borrower heard, r() = what they said).
+    human = await store.query(
+        "SELECT a.id, a.started_at, COALESCE(c.lang, ac.lang) AS lang, a.campaign_id,"
+        " COALESCE(o.agent_id, 'agent'), tx.path, rx.path"
+        " FROM attempts a JOIN accounts ac ON ac.id = a.account_id"
+        " JOIN campaigns c ON c.id = a.campaign_id"
+        " LEFT JOIN outcomes o ON o.attempt_id = a.id"
+        " JOIN recordings tx ON tx.attempt_id = a.id AND tx.kind = 'tx'"
+        " JOIN recordings rx ON rx.attempt_id = a.id AND rx.kind = 'rx'"
+        " WHERE a.ended_at IS NOT NULL AND a.result = 'answered' AND o.agent_id IS NOT NULL"
+        " AND a.started_at >= ? AND a.started_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.attempt_id = a.id)"
+        " AND NOT EXISTS (SELECT 1 FROM qa_results q WHERE q.call_id = a.id)", (since, until))
+    out += [Pending(r[0], "recording", r[1], "zh" if str(r[2]).startswith("zh") else "en", r[4],
+                    "", r[3], legs=(r[5], r[6])) for r in human]  # fmt: skip
     out.sort(key=lambda p: (p.call_at, p.call_id))
     return out[:limit] if limit else out
 

@@ -153,3 +153,44 @@ async def test_import_run_review_appeal_report(recording: Path, tmp_path: Path) 
         page = to_html(data, "2026-11-01", "2026-11-30")
         assert "<svg" in page and "Mean score by agency" in page and "east" in page
         assert to_csv(data).splitlines()[1].startswith(f"{cid},recording,2026-11-27T10:00:00,en,A17,east,0,{score},0,")
+
+
+def _write_mono(path: Path, pcm: np.ndarray, rate: int = 8000) -> Path:
+    with wave.open(str(path), "wb") as wf:
+        wf.setnchannels(1), wf.setsampwidth(2), wf.setframerate(rate)
+        wf.writeframes(to_array(resample(pcm.astype(np.int16).tobytes(), 16000, rate)).tobytes())
+    return path
+
+
+async def test_predictive_agent_call_is_transcribed_from_its_two_legs(recording: Path,
+                                                                      tmp_path: Path) -> None:  # fmt: skip
+    """A call the predictive dialer put through to a human agent has no live turns, but
+    Asterisk recorded each direction apart (8 kHz mono, like MixMonitor's t() and r()):
+    ``qa run`` transcribes both legs, scores the call and files it under the agent."""
+    from robot.store.models import Recording
+    from test_store import account
+
+    legs, _ = read_legs(recording)  # the same two parties, now as separate files
+    arr = [np.frombuffer(leg, dtype="<i2") for leg in legs]
+    tx = _write_mono(tmp_path / "call-tx.wav", arr[0][: len(arr[0]) - 16000])  # shorter leg
+    rx = _write_mono(tmp_path / "call-rx.wav", arr[1])
+    async with await Store.open(tmp_path / "p.db") as store:
+        cid = await store.ensure_campaign("pd", lang="en")
+        acc = account(1)
+        await store.upsert_accounts(cid, [acc])
+        for aid, agent in (("att-p", "SimAgent7"), ("att-q", None)):
+            await store.begin_attempt(aid, cid, acc)
+            await store.finish_attempt(aid, result="answered", disposition="agent" if agent else "abandoned",
+                                       agent_id=agent, recordings=[
+                                           Recording("tx", str(tx), None, None),
+                                           Recording("rx", str(rx), None, None)])  # fmt: skip
+        day = (await store.attempts(cid))[0]["started_at"][:10]
+        rep = await run(store, Settings(home=tmp_path / "home"), day, "2999-01-01")
+        assert (rep.scored, rep.fatal, rep.failed) == (1, 1, [])  # no agent: nothing to inspect
+        turns = await store.query("SELECT speaker, text FROM qa_turns WHERE call_id = 'att-p'"
+                                  " ORDER BY seq")  # fmt: skip
+        assert [t[0] for t in turns] == ["agent", "debtor", "agent", "debtor"]
+        assert "arrest" in turns[2][1].lower()
+        res = await qs.result(store, "att-p")
+        assert (res["agent_id"], res["kind"], res["score"]) == ("SimAgent7", "recording", 0)
+        assert "threat" in {f["code"] for f in await qs.findings(store, "att-p")}
