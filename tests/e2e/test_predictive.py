@@ -46,6 +46,8 @@ from robot.telephony.ami import AmiClient
 pytestmark = pytest.mark.e2e
 
 AGENTS = ["predA", "predB"]
+#: What a simulated agent says once connected: QA later transcribes it from the recording.
+AGENT_LINE = "Hi, this is Dana with Acme Bank, agent ID 3310. If you do not pay today we will have you arrested."
 PRED = DialerSettings(mode="predictive", business_name="Acme Services",
                       callback_number="+15550109999")
 ACCOUNTS = {
@@ -167,7 +169,9 @@ async def _run_all(settings: Settings, home: Path) -> Results:
     sim = DebtorSimulator(settings, load_scenarios(scen), speech.tts, speech.prompts)
     await sim.warm_up()
     await sim.start()
-    agents = AgentSimulator(settings, AGENTS, answer_delay_s=0.3, talk_s=3.0)
+    agents = AgentSimulator(settings, AGENTS, answer_delay_s=0.3, talk_s=3.0,
+                            lines=[AGENT_LINE], tts=speech.tts, prompts=speech.prompts,
+                            pause_s=1.0)  # fmt: skip
     await agents.start()
     from robot.dialer.dialing import simulated_daytime
 
@@ -275,3 +279,33 @@ def test_status_shows_agents_answer_rate_and_abandonment(results: Results) -> No
     assert "answer rate:" in text
     assert "abandoned (30 days): 1 of 1 live answers = 100.00% (cap 3%)" in text
     assert "OVER THE CAP" in text
+
+
+def test_agent_calls_are_inspected_from_their_recordings(results: Results,
+                                                         e2e_settings: Settings) -> None:  # fmt: skip
+    """``dunbot qa run`` transcribes each call an agent took from Asterisk's two leg
+    recordings and files its findings under that agent (the queue member's name)."""
+    import json
+    import os
+    import subprocess
+
+    from robot.config import REPO_ROOT
+
+    run = results.runs["e2e-predictive"]
+    reached = {a["id"]: run.outcomes[a["id"]] for a in run.attempts
+               if run.outcomes.get(a["id"], {}).get("disposition") == "agent"}  # fmt: skip
+    assert reached
+    env = {**os.environ, "DUNBOT_HOME": str(e2e_settings.home)}
+    day = min(a["started_at"] for a in run.attempts)[:10]
+    done = subprocess.run([sys.executable, "-m", "robot", "qa", "run", "--since", day],
+                          env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for attempt, outcome in reached.items():
+        show = subprocess.run([sys.executable, "-m", "robot", "qa", "show", attempt], env=env,
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert show.returncode == 0, show.stderr
+        res = json.loads(show.stdout)
+        assert res["agent_id"] == outcome["agent_id"] and res["agent_id"] in AGENTS, res
+        assert res["kind"] == "recording" and res["score"] == 0, res
+        assert any(f["code"] == "threat" and "arrest" in f["evidence"].lower()
+                   for f in res["findings"]), res["findings"]
