@@ -18,6 +18,7 @@ from robot.config import Settings
 from robot.events.publish import Publisher
 from robot.logs import mask_phone
 from robot.qa.score import QaResult, Violation, score_transcript
+from robot.qa.transcript import EMOTIONS
 from robot.store.models import Account, Turn
 
 Key = tuple[str, int | None]
@@ -31,7 +32,9 @@ def transcript(turns: Iterable[Turn], lang: str) -> dict[str, Any]:
     """The scorer's input from stored-style turns (empty no-input turns left out)."""
     return {"lang": qa_lang(lang), "turns": [
         {"speaker": t.speaker, "start": t.start_s, "end": max(t.end_s, t.start_s),
-         "text": t.text} for t in turns if t.text.strip()]}  # fmt: skip
+         "text": t.text, **({"emotion": t.emotion} if t.emotion in EMOTIONS else {}),
+         **({"interrupted": True} if t.heard_ms is not None else {})}
+        for t in turns if t.text.strip()]}  # fmt: skip
 
 
 def new_findings(result: QaResult, seen: set[Key], final: bool) -> list[Violation]:

@@ -39,6 +39,9 @@ KINDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
     "stop_ignored": {"stop": (_C, False, "stop_request"), "push": (_C, False, "push"),
                      "amount": (_C, False, "amount"), "date": (_C, False, "date")},
     "silence": {"max_gap_ms": ("int", True, None)},
+    "speech_rate": {"max_rate": ("number", True, None), "min_s": ("number", False, 2.0)},
+    "shouting": {"above_median_db": ("number", False, 10.0), "min_turns": ("int", False, 3)},
+    "emotion": {"labels": ("labels", False, ["angry"])},
     "talk_over": {"max_overlap_ms": ("int", True, None)},
 }
 _NEEDS_PARTY = {"right_party_check", "third_party_disclosure"}
@@ -344,6 +347,12 @@ class _Builder:
             if not isinstance(value, bool):
                 raise self.fail(at, "expected true or false")
             return value
+        if t == "labels":
+            from robot.qa.transcript import EMOTIONS
+
+            if not isinstance(value, list) or not value or any(v not in EMOTIONS for v in value):
+                raise self.fail(at, f"expected a list of emotion labels ({', '.join(EMOTIONS)})")
+            return tuple(value)
         if t == "anchor":
             if value not in ("call_start", "right_party"):
                 raise self.fail(at, f"anchor must be call_start or right_party, not {value!r}")

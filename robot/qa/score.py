@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from robot.errors import InputError
+from robot.qa import acoustic
 from robot.qa.match import Hit, find, first
 from robot.qa.rules import Rule, RuleSet, shipped_rules
 from robot.qa.transcript import AGENT_SIDE, Transcript, Turn, parse_transcript
@@ -32,6 +33,8 @@ CODES = ("missing_identity_disclosure", "missing_recording_notice", "missing_rig
          "missing_mini_miranda", "missing_ptp_readback", "third_party_disclosure", "threat",
          "insult", "impersonation", "illegal_funding_pressure", "stop_request_ignored",
          "excessive_silence", "talk_over")
+#: Shipped codes beyond the canonical ones, on how things were said (robot/qa/acoustic.py).
+MANNER_CODES = ("fast_speech", "shouting", "agent_negative_emotion", "debtor_angry")
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ def score_transcript(transcript: Mapping[str, Any] | Transcript,
     party = track_party(tr.turns, rs)
     found: list[tuple[Rule, int | None, str]] = []
     for rule in rs.rules:
-        found += [(rule, turn, evidence) for turn, evidence in CHECKS[rule.kind](rule, tr.turns, party)]
+        hits = (CHECKS[rule.kind](rule, tr.turns, party) if rule.kind in CHECKS
+                else ACOUSTIC[rule.kind](rule, tr.turns, tr.lang))
+        found += [(rule, turn, evidence) for turn, evidence in hits]
     return _total(found)
 
 
@@ -252,3 +257,6 @@ CHECKS: dict[str, Callable[[Rule, tuple[Turn, ...], Party], Found]] = {
     "third_party_disclosure": _third_party, "ptp_readback": _ptp_readback,
     "stop_ignored": _stop_ignored, "silence": _silence, "talk_over": _talk_over,
 }
+#: Rules on how things were said (robot/qa/acoustic.py); they need the language.
+ACOUSTIC = {"speech_rate": acoustic.speech_rate, "shouting": acoustic.shouting,
+            "emotion": acoustic.emotion}

@@ -17,6 +17,7 @@ from robot.cases import audit
 from robot.errors import InputError
 from robot.qa import workflow as wf
 from robot.qa.score import QaResult
+from robot.qa.transcript import EMOTIONS
 from robot.store import convert as cv
 from robot.store.db import Store
 
@@ -81,9 +82,11 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
 
 async def robot_turns(store: Store, attempt_id: str) -> list[dict[str, Any]]:
     """The live pipeline's turns of a robot call, in the transcript format."""
-    rows = await store.query("SELECT speaker, start_s, end_s, text FROM turns"
+    rows = await store.query("SELECT speaker, start_s, end_s, text, emotion, heard_ms FROM turns"
                              " WHERE attempt_id = ? ORDER BY seq", (attempt_id,))  # fmt: skip
-    return [{"speaker": r[0], "start": float(r[1]), "end": float(r[2]), "text": r[3]}
+    return [{"speaker": r[0], "start": float(r[1]), "end": float(r[2]), "text": r[3],
+             **({"emotion": r[4]} if r[4] in EMOTIONS else {}),
+             **({"interrupted": True} if r[5] is not None else {})}
             for r in rows if str(r[3]).strip()]  # fmt: skip
 
 

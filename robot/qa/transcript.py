@@ -31,6 +31,17 @@ class Turn:
     end: float
     text: str
     clauses: tuple[str, ...]
+    #: Optional: the utterance's loudness (RMS dBFS of its voiced audio), given by
+    #: transcripts made from recordings; the shouting rule needs it.
+    level_dbfs: float | None = None
+    #: Optional: an emotion label (neutral, negative, angry) from the source system.
+    emotion: str | None = None
+    #: Optional: the speaker was cut off (a robot prompt the borrower talked over); the
+    #: text is all they were to say, so it says nothing about how fast they spoke.
+    interrupted: bool = False
+
+
+EMOTIONS = ("neutral", "negative", "angry")
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,9 @@ def read_transcript(path: str | Path) -> Transcript:
 def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
     """Check the shape ``{"lang", "turns": [{"speaker", "start", "end", "text"}]}``.
 
-    Keys other than these are allowed (ids, labels, vendor metadata) and ignored.
+    Optional per turn: ``level_dbfs`` (loudness, for the shouting rule), ``emotion``
+    (neutral/negative/angry) and ``interrupted`` (cut off mid-turn). Keys other than these are allowed (ids, labels, vendor
+    metadata) and ignored.
     """
     def fail(path: str, message: str) -> InputError:
         return InputError(f"{path}: {message}", where=source)
@@ -93,8 +106,20 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
                                       f"{turns[-1].start} of the previous turn)")
         if not isinstance(t["text"], str):
             raise fail(f"{at}.text", f"expected a string, not {_kind(t['text'])}")
+        level = t.get("level_dbfs")
+        if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
+                                  or not -200 <= level <= 0):
+            raise fail(f"{at}.level_dbfs", f"expected dBFS as a number from -200 to 0, not {json.dumps(level)}")
+        emotion = t.get("emotion")
+        if emotion is not None and emotion not in EMOTIONS:
+            raise fail(f"{at}.emotion", f"expected one of {', '.join(EMOTIONS)}, not "
+                                        f"{json.dumps(emotion, ensure_ascii=False)}")
+        cut = t.get("interrupted", False)
+        if not isinstance(cut, bool):
+            raise fail(f"{at}.interrupted", f"expected true or false, not {json.dumps(cut)}")
         turns.append(Turn(i, t["speaker"], float(t["start"]), float(t["end"]), t["text"],
-                          tuple(clauses(t["text"], lang))))
+                          tuple(clauses(t["text"], lang)),
+                          None if level is None else float(level), emotion, cut))
     return Transcript(lang, tuple(turns))
 
 

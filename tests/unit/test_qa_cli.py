@@ -78,7 +78,7 @@ def test_rules_option_and_check_rules(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["qa", "score", f, "--rules", en_rules]) == 1
     assert "is for 'en', transcript is 'zh'" in capsys.readouterr().err
     assert main(["qa", "check-rules", en_rules]) == 0
-    assert capsys.readouterr().out.startswith(f"OK {en_rules}: en, 13 rules")
+    assert capsys.readouterr().out.startswith(f"OK {en_rules}: en, 17 rules")
     bad = write(tmp_path, "r.yaml", "lang: en\nconcepts: {}\nrules: []\n")
     assert main(["qa", "check-rules", bad]) == 1
     assert f"{bad}:2:11: concepts: concepts must be a non-empty mapping" in capsys.readouterr().err
