@@ -104,10 +104,14 @@ class Concept:
     phrases: tuple[str, ...]
     negatable: bool = True
     combos: tuple["Combo", ...] = ()
+    #: Shortest phrase matched by its pinyin homophones. Two characters suit a concept's
+    #: own phrases (录音 heard as 路音); a lexicon's short words are combined with other
+    #: words and would find too many namesakes (你姨 in 你易借钱), so they need three.
+    pinyin_min: int = 2
 
     @functools.cached_property
     def _pinyin(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return tuple((p, tuple(pinyin(p))) for p in self.phrases if _ALL_HAN.match(p) and len(p) >= 2)
+        return tuple((p, tuple(pinyin(p))) for p in self.phrases if _ALL_HAN.match(p) and len(p) >= self.pinyin_min)
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def lexicon(name: str, words: Sequence[str], lang: str) -> Concept:
     """A semantic category as a concept. English words also match their inflections
     (sue: sues, sued, suing, suit is not one), Mandarin ones their pinyin homophones."""
     if lang == "zh":
-        return Concept(name, lang, (), tuple(dict.fromkeys(words)), negatable=False)
+        return Concept(name, lang, (), tuple(dict.fromkeys(words)), negatable=False, pinyin_min=3)
     rx = [re.compile(r"(?<![\w'])" + r"\s+".join(_inflect(w) for w in word.split()) + r"(?!\w)")
           for word in dict.fromkeys(words)]
     return Concept(name, lang, tuple(rx), (), negatable=False)
