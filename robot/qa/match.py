@@ -67,7 +67,12 @@ _ZH_NEG = re.compile(r"(?:不|没|别|无需|无须|未)[有会要是再去用�
 _ZH_NEG_MODAL = re.compile(r"(?:不|没|别|绝不|从不|决不|并不|也不)(?:会|要|用|再|能|想|打算|准备|可能|得|必|需要)[^，。！？；]{0,6}$")
 #: Advice against something covers the rest of the clause, however long the list after
 #: it: 不建议您用月付或者找亲戚借钱来还.
-_ZH_ADVISED_AGAINST = re.compile(r"(?:不|并不|从不|绝不)(?:建议|推荐|鼓励|提倡|主张|要求)")
+_ZH_ADVISED_AGAINST = re.compile(r"(?:不|并不|从不|绝不)(?:建议|推荐|鼓励|提倡|主张|要求|希望|想让|愿意看到)")
+#: Lawful consequences stated as such cover their clause: "the lender may repossess the
+#: vehicle as permitted by state law", 公司有权通过法律程序申请处置抵押车辆.
+_LAWFUL = {"en": re.compile(r"\b(as (permitted|allowed|provided) (by|under)|in accordance with|under the terms of|"
+                            r"according to (the|your) (contract|agreement|terms)|subject to (the )?(law|court))\b"),
+           "zh": re.compile(r"依法|依照法律|法律程序|按(照)?合同|依(据|照)?合同|合同约定|有权通过|经法院判决|法院判决后")}
 #: Hypotheticals about someone else: "如果有人上门催收，您可以报警", "if anyone says they
 #: are from the police, hang up" - a warning about misconduct is not misconduct.
 _ZH_SOMEONE = re.compile(r"(如果|要是|万一|假如|若|如|凡是)有人|有人(自称|冒充|假冒)|冒充|假冒|自称")
@@ -331,6 +336,8 @@ def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
 def negated(clause: str, hit: Hit, others: Sequence[Hit], lang: str) -> bool:
     """True when a negation governs the match. Earlier matches of the same concept are
     blanked out first, so one negation covers a list: "不建议您通过网贷或者借钱还款"."""
+    if _LAWFUL[lang].search(clause):
+        return True
     prefix = clause[:hit.start]
     for other in sorted(others, key=lambda h: -h.start):
         if other.end <= hit.start:
