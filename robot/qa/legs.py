@@ -35,6 +35,17 @@ class Segment:
     pcm: bytes
 
 
+def _read_wav(path: str | Path) -> tuple[int, int, int, bytes]:
+    """(channels, bytes per sample, rate, frames); a missing or broken file named."""
+    try:
+        with wave.open(str(path), "rb") as wf:
+            return wf.getnchannels(), wf.getsampwidth(), wf.getframerate(), wf.readframes(wf.getnframes())
+    except FileNotFoundError:
+        raise InputError("no such file", where=str(path)) from None
+    except (wave.Error, EOFError) as exc:
+        raise InputError(f"not a PCM WAV file ({exc})", where=str(path)) from None
+
+
 def read_legs(path: str | Path) -> tuple[list[bytes], float]:
     """The channels of a 16-bit PCM WAV as 16 kHz mono PCM each, and the duration.
 
@@ -42,14 +53,7 @@ def read_legs(path: str | Path) -> tuple[list[bytes], float]:
     attributed, and a finding against the wrong speaker is worse than none.
     """
     where = str(path)
-    try:
-        with wave.open(str(path), "rb") as wf:
-            channels, width, rate = wf.getnchannels(), wf.getsampwidth(), wf.getframerate()
-            frames = wf.readframes(wf.getnframes())
-    except FileNotFoundError:
-        raise InputError("no such file", where=where) from None
-    except (wave.Error, EOFError) as exc:
-        raise InputError(f"not a PCM WAV file ({exc})", where=where) from None
+    channels, width, rate, frames = _read_wav(path)
     if width != 2:
         raise InputError(f"{8 * width}-bit samples; only 16-bit PCM is supported", where=where)
     if channels != 2:
@@ -69,18 +73,10 @@ def read_leg_files(agent: str | Path, debtor: str | Path) -> tuple[list[bytes], 
     as 16 kHz mono legs of equal length, agent first, and the duration."""
     legs = []
     for path in (agent, debtor):
-        where = str(path)
-        try:
-            with wave.open(str(path), "rb") as wf:
-                channels, width, rate = wf.getnchannels(), wf.getsampwidth(), wf.getframerate()
-                frames = wf.readframes(wf.getnframes())
-        except FileNotFoundError:
-            raise InputError("no such file", where=where) from None
-        except (wave.Error, EOFError) as exc:
-            raise InputError(f"not a PCM WAV file ({exc})", where=where) from None
+        channels, width, rate, frames = _read_wav(path)
         if width != 2 or channels != 1:
             raise InputError(f"{channels} channel(s) of {8 * width}-bit samples; one leg of a"
-                             " call is 16-bit mono", where=where)
+                             " call is 16-bit mono", where=str(path))
         legs.append(frames if rate == RATE else resample(frames, rate, RATE))
     n = max(len(leg) for leg in legs)
     legs = [leg + bytes(n - len(leg)) for leg in legs]
