@@ -18,7 +18,7 @@ from robot.config import Settings
 from robot.events.publish import Publisher
 from robot.logs import mask_phone
 from robot.qa.score import QaResult, Violation, score_transcript
-from robot.qa.transcript import EMOTIONS
+from robot.qa.transcript import stored_turns
 from robot.store.models import Account, Turn
 
 Key = tuple[str, int | None]
@@ -30,11 +30,7 @@ def qa_lang(lang: str) -> str:
 
 def transcript(turns: Iterable[Turn], lang: str) -> dict[str, Any]:
     """The scorer's input from stored-style turns (empty no-input turns left out)."""
-    return {"lang": qa_lang(lang), "turns": [
-        {"speaker": t.speaker, "start": t.start_s, "end": max(t.end_s, t.start_s),
-         "text": t.text, **({"emotion": t.emotion} if t.emotion in EMOTIONS else {}),
-         **({"interrupted": True} if t.heard_ms is not None else {})}
-        for t in turns if t.text.strip()]}  # fmt: skip
+    return {"lang": qa_lang(lang), "turns": stored_turns(turns)}
 
 
 def new_findings(result: QaResult, seen: set[Key], final: bool) -> list[Violation]:

@@ -17,7 +17,7 @@ from robot.cases import audit
 from robot.errors import InputError
 from robot.qa import workflow as wf
 from robot.qa.score import QaResult
-from robot.qa.transcript import EMOTIONS
+from robot.qa.transcript import stored_turns
 from robot.store import convert as cv
 from robot.store.db import Store
 
@@ -39,9 +39,15 @@ class Pending:
     legs: tuple[str, str] | None = None
 
 
+def _lang(lang: object) -> str:
+    """The rule set's language for a campaign's or account's (zh-CN -> zh, en-US -> en)."""
+    return "zh" if str(lang).startswith("zh") else "en"
+
+
 async def pending(store: Store, since: str, until: str, limit: int | None = None) -> list[Pending]:
     """Calls between ``since`` and ``until`` (ISO dates/times, UTC) not yet scored, oldest
-    first: answered robot calls that have turns, and imported recordings."""
+    first: answered robot calls that have turns, imported recordings, and the predictive
+    dialer's calls that a human agent took (recorded leg by leg)."""
     robot = await store.query(
         "SELECT a.id, a.started_at, COALESCE(c.lang, ac.lang) AS lang, a.campaign_id,"
         " COALESCE(o.agent_id, 'robot')"
@@ -57,7 +63,7 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
         " AND NOT EXISTS (SELECT 1 FROM qa_results q WHERE q.call_id = r.id)", (since, until))
     # A transferred call belongs to the human agent who took it (robot/telephony/agentleg.py):
     # they had the last word, and it is theirs to appeal.
-    out = [Pending(r[0], "robot", r[1], "zh" if str(r[2]).startswith("zh") else "en", r[4],
+    out = [Pending(r[0], "robot", r[1], _lang(r[2]), r[4],
                    "", r[3]) for r in robot]  # fmt: skip
     out += [Pending(r[0], "recording", r[1], r[2], r[3], r[4], None, r[5]) for r in recs]
     # Calls our predictive dialer put through to a human agent: no live turns, but the
@@ -74,7 +80,7 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
         " AND a.started_at >= ? AND a.started_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.attempt_id = a.id)"
         " AND NOT EXISTS (SELECT 1 FROM qa_results q WHERE q.call_id = a.id)", (since, until))
-    out += [Pending(r[0], "recording", r[1], "zh" if str(r[2]).startswith("zh") else "en", r[4],
+    out += [Pending(r[0], "recording", r[1], _lang(r[2]), r[4],
                     "", r[3], legs=(r[5], r[6])) for r in human]  # fmt: skip
     out.sort(key=lambda p: (p.call_at, p.call_id))
     return out[:limit] if limit else out
@@ -82,12 +88,7 @@ async def pending(store: Store, since: str, until: str, limit: int | None = None
 
 async def robot_turns(store: Store, attempt_id: str) -> list[dict[str, Any]]:
     """The live pipeline's turns of a robot call, in the transcript format."""
-    rows = await store.query("SELECT speaker, start_s, end_s, text, emotion, heard_ms FROM turns"
-                             " WHERE attempt_id = ? ORDER BY seq", (attempt_id,))  # fmt: skip
-    return [{"speaker": r[0], "start": float(r[1]), "end": float(r[2]), "text": r[3],
-             **({"emotion": r[4]} if r[4] in EMOTIONS else {}),
-             **({"interrupted": True} if r[5] is not None else {})}
-            for r in rows if str(r[3]).strip()]  # fmt: skip
+    return stored_turns(await store.turns(attempt_id))
 
 
 async def import_recording(store: Store, path: Path, *, agent: str, agency: str = "",

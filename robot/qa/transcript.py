@@ -9,12 +9,14 @@ line and column - a score computed from a half-understood file would be worse th
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from robot.errors import InputError
 from robot.qa.match import clauses
+from robot.store.models import Turn as StoredTurn
 
 SPEAKERS = ("agent", "robot", "debtor", "third_party")
 #: Speakers whose words the institution answers for.
@@ -121,6 +123,16 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
                           tuple(clauses(t["text"], lang)),
                           None if level is None else float(level), emotion, cut))
     return Transcript(lang, tuple(turns))
+
+
+def stored_turns(turns: Iterable[StoredTurn]) -> list[dict[str, Any]]:
+    """The store's turns of a call (robot/store/models.py) in this format, for the live
+    scorer and ``qa run`` alike: empty no-input turns left out, a talked-over prompt
+    marked ``interrupted``, the caller's emotion label kept."""
+    return [{"speaker": t.speaker, "start": t.start_s, "end": max(t.end_s, t.start_s),
+             "text": t.text, **({"emotion": t.emotion} if t.emotion in EMOTIONS else {}),
+             **({"interrupted": True} if t.heard_ms is not None else {})}
+            for t in turns if t.text.strip()]  # fmt: skip
 
 
 def _kind(value: Any) -> str:

@@ -5,9 +5,10 @@ added and paused through AMI exactly as a real agent desktop would (``QueueAdd``
 ``QueuePause``). When app_queue rings an agent, the Local channel's far half enters
 this simulator's ARI application with the agent's name and the attempt id; the
 simulator lets it ring ``answer_delay_s``, answers, "talks" for ``talk_s`` (silence;
-or says ``lines`` aloud through TTS, a pause after each, when given) and hangs up. So app_queue sees a genuine member ring, answer, talk and complete, and
-tests can make every agent busy (long talks) or away (paused), and check which
-attempt reached which agent (:attr:`AgentSimulator.calls`).
+or says ``lines`` aloud through TTS, a pause after each, when given) and hangs up. So
+app_queue sees a genuine member ring, answer, talk and complete, and tests can make
+every agent busy (long talks) or away (paused), and check which attempt reached which
+agent (:attr:`AgentSimulator.calls`).
 """
 
 from __future__ import annotations
