@@ -76,7 +76,7 @@ class Run:
     outcome: dict[str, dict] = field(default_factory=dict)
 
 
-async def _run(settings: Settings) -> Run:
+async def _run(settings: Settings, clock: Any) -> Run:
     home = Path(settings.home)
     (home / "accounts.csv").write_text(ACCOUNTS)
     (home / "scenarios.yaml").write_text(SCENARIOS)
@@ -89,7 +89,8 @@ async def _run(settings: Settings) -> Run:
     await sim.start()
     obs = _Results()
     try:
-        await run_campaign(settings, CAMPAIGN, max_concurrent=2, engines=engines, observer=obs)
+        await run_campaign(settings, CAMPAIGN, max_concurrent=2, engines=engines, observer=obs,
+                           clock=clock)
     finally:
         await sim.stop()
         await engines.aclose()
@@ -108,8 +109,10 @@ async def _run(settings: Settings) -> Run:
 
 
 @pytest.fixture(scope="module")
-def barge_run(e2e_settings: Settings) -> Run:
-    return asyncio.run(_run(e2e_settings))
+def barge_run(e2e_settings: Settings, daytime: Any) -> Run:
+    # the dial guard's calling hours apply: the dialer sees 10:00 in New York whenever
+    # the suite runs
+    return asyncio.run(_run(e2e_settings, daytime("America/New_York")))
 
 
 def test_robot_stops_when_the_debtor_talks_over_a_prompt(barge_run: Run) -> None:
