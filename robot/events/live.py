@@ -58,6 +58,8 @@ def turn_message(head: dict[str, Any], seq: int, turn: Turn) -> dict[str, Any]:
            "end": turn.end_s, "text": turn.text, "at": time.time()}  # fmt: skip
     if turn.speaker == "debtor":
         msg.update(intent=turn.intent, emotion=turn.emotion)
+    if turn.level_dbfs is not None:
+        msg.update(level_dbfs=turn.level_dbfs)
     if turn.heard_ms is not None:  # talked over: the borrower heard only this much
         msg.update(heard_ms=turn.heard_ms, prompt_ms=turn.prompt_ms)
     return msg

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from robot.errors import InputError
-from robot.speech.audio import resample, rms_dbfs, to_array, to_bytes
+from robot.speech.audio import resample, to_array, to_bytes, turn_level
 from robot.speech.vad import Endpointer
 
 RATE = 16000
@@ -114,5 +114,5 @@ async def transcribe_legs(legs: list[bytes], transcribe: Transcribe) -> list[dic
         text = (await transcribe(seg.pcm)).strip()
         if text:
             turns.append({"speaker": seg.speaker, "start": seg.start, "end": seg.end,
-                          "text": text, "level_dbfs": round(max(-200.0, rms_dbfs(seg.pcm)), 1)})  # fmt: skip
+                          "text": text, "level_dbfs": turn_level(seg.pcm)})
     return turns

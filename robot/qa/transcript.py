@@ -128,10 +128,11 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
 def stored_turns(turns: Iterable[StoredTurn]) -> list[dict[str, Any]]:
     """The store's turns of a call (robot/store/models.py) in this format, for the live
     scorer and ``qa run`` alike: empty no-input turns left out, a talked-over prompt
-    marked ``interrupted``, the caller's emotion label kept."""
+    marked ``interrupted``, the caller's emotion label and the live turn levels kept."""
     return [{"speaker": t.speaker, "start": t.start_s, "end": max(t.end_s, t.start_s),
              "text": t.text, **({"emotion": t.emotion} if t.emotion in EMOTIONS else {}),
-             **({"interrupted": True} if t.heard_ms is not None else {})}
+             **({"interrupted": True} if t.heard_ms is not None else {}),
+             **({"level_dbfs": t.level_dbfs} if t.level_dbfs is not None else {})}
             for t in turns if t.text.strip()]  # fmt: skip
 
 

@@ -5,7 +5,9 @@ added and paused through AMI exactly as a real agent desktop would (``QueueAdd``
 ``QueuePause``). When app_queue rings an agent, the Local channel's far half enters
 this simulator's ARI application with the agent's name and the attempt id; the
 simulator lets it ring ``answer_delay_s``, answers, "talks" for ``talk_s`` (silence;
-or says ``lines`` aloud through TTS, a pause after each, when given) and hangs up. So
+or says ``lines`` aloud through TTS, a pause after each, when given; a line given as
+``(text, gain_db)`` is said that much louder or quieter, so a test can make an agent
+raise their voice) and hangs up. So
 app_queue sees a genuine member ring, answer, talk and complete, and tests can make
 every agent busy (long talks) or away (paused), and check which attempt reached which
 agent (:attr:`AgentSimulator.calls`).
@@ -24,6 +26,7 @@ from typing import Any
 from robot.config import Settings
 from robot.errors import TelephonyError
 from robot.sim.channel import watch_hangup
+from robot.speech.audio import gain
 from robot.telephony.ami import AmiClient
 from robot.telephony.ari import AriClient
 from robot.telephony.media import MediaSession
@@ -53,12 +56,13 @@ class AgentSimulator:
 
     def __init__(self, settings: Settings, names: list[str], *, queue: str = "collectors",
                  answer_delay_s: float = 0.3, talk_s: float = 3.0,
-                 lines: Sequence[str] = (), tts: Callable[[str], Any] | None = None,
+                 lines: Sequence[str | tuple[str, float]] = (),
+                 tts: Callable[[str], Any] | None = None,
                  prompts: Any = None, lang: str = "en", pause_s: float = 2.5) -> None:
         if lines and (tts is None or prompts is None):
             raise ValueError("spoken lines need a TTS engine and a prompt cache")
         self.settings = settings
-        self.lines = list(lines)
+        self.lines = [(line, 0.0) if isinstance(line, str) else line for line in lines]
         self.tts, self.prompts, self.lang, self.pause_s = tts, prompts, lang, pause_s
         self.names = list(names)
         self.queue = queue
@@ -151,10 +155,10 @@ class AgentSimulator:
             await self.ari.add_channel(bridge_id, call.channel_id)
             await self.ari.add_channel(bridge_id, media.channel_id)
             media.keep_alive()
-            for line in self.lines:
+            for line, db in self.lines:
                 assert self.tts is not None
                 pcm = await self.prompts.render(self.tts(self.lang), line)
-                playback = await media.play(pcm)
+                playback = await media.play(gain(pcm, db) if db else pcm)
                 waiter = asyncio.create_task(gone.wait())
                 try:
                     await asyncio.wait({playback.done, waiter}, return_when=asyncio.FIRST_COMPLETED)

@@ -130,6 +130,19 @@ def rms_dbfs(pcm: bytes) -> float:
     return 10.0 * math.log10(energy / samples.size / 32768.0**2) if energy > 0 else -math.inf
 
 
+def turn_level(pcm: bytes) -> float:
+    """One utterance's loudness as stored with its turn (dBFS, 0.1 dB, silence -200):
+    the same measure for live turns and turns transcribed from recordings, so the
+    shouting rule compares like with like."""
+    return round(max(-200.0, rms_dbfs(pcm)), 1)
+
+
+def gain(pcm: bytes, db: float) -> bytes:
+    """``pcm`` made ``db`` decibels louder (negative: quieter), clipped to int16."""
+    scaled = to_array(pcm).astype(np.float64) * 10.0 ** (db / 20.0)
+    return to_bytes(np.clip(np.round(scaled), -32768, 32767).astype(np.int16))
+
+
 def duration_s(pcm: bytes, rate: int) -> float:
     """Length of ``pcm`` in seconds at ``rate``."""
     return len(pcm) / (SAMPLE_WIDTH * rate)

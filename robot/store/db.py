@@ -308,10 +308,11 @@ class Store:
                 raise StoreError(f"attempt {attempt_id}: not begun, or already finished")
             await db.executemany(
                 "INSERT INTO turns (attempt_id, seq, speaker, text, start_s, end_s, intent,"
-                " emotion, state, heard_ms, prompt_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " emotion, state, heard_ms, prompt_ms, level_dbfs)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (attempt_id, i, t.speaker, t.text, t.start_s, t.end_s, t.intent,
-                     t.emotion, t.state, t.heard_ms, t.prompt_ms)
+                     t.emotion, t.state, t.heard_ms, t.prompt_ms, t.level_dbfs)
                     for i, t in enumerate(turns, start=1)
                 ],
             )  # fmt: skip
@@ -338,7 +339,8 @@ class Store:
 
     async def turns(self, attempt_id: str) -> list[Turn]:
         rows = await self._all(
-            "SELECT speaker, text, start_s, end_s, intent, emotion, state, heard_ms, prompt_ms"
+            "SELECT speaker, text, start_s, end_s, intent, emotion, state, heard_ms, prompt_ms,"
+            " level_dbfs"
             " FROM turns"
             " WHERE attempt_id = ? ORDER BY seq",
             (attempt_id,),

@@ -83,6 +83,9 @@ class Turn:
     #: long it was (ms). None for prompts heard to the end and for other speakers.
     heard_ms: int | None = None
     prompt_ms: int | None = None
+    #: Loudness of a caller or agent utterance (RMS dBFS; the shouting rule compares a
+    #: speaker's turns); None for robot prompts.
+    level_dbfs: float | None = None
 
 
 @dataclass(frozen=True)

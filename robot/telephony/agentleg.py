@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from robot.errors import TelephonyError
+from robot.speech.audio import turn_level
 from robot.speech.vad import Endpointer
 from robot.store.models import Turn
 from robot.telephony.ari import AriClient
@@ -194,7 +195,7 @@ class AgentLeg:
             if not text:
                 return
             turn = Turn(speaker=leg.speaker, text=text, start_s=round(start - self.t0, 3),
-                        end_s=round(t_end - self.t0, 3))
+                        end_s=round(t_end - self.t0, 3), level_dbfs=turn_level(pcm))
             async with self._lock:
                 self.turns.append(turn)
                 self.on_turn(turn)

@@ -45,7 +45,7 @@ from robot.dialogue.emotion import measure as measure_acoustics
 from robot.errors import AriError, DunbotError, TelephonyError
 from robot.logs import mask_phone
 from robot.speech import endpoint
-from robot.speech.audio import duration_s, read_wav, silence
+from robot.speech.audio import duration_s, read_wav, silence, turn_level
 from robot.speech.tts.segments import TemplateIndex, fill, split_template, trim_silence
 from robot.speech.vad import Endpointer
 from robot.store.models import Account, Recording, Turn
@@ -363,6 +363,7 @@ class Call:
             self.res.turns.append(Turn(
                 speaker="debtor", text=text, start_s=round(heard_at, 3),
                 end_s=round(t_end, 3), intent=step.intent, emotion=emotion, state=step.state,
+                level_dbfs=turn_level(pcm),
             ))
             self.live.turn(self.res.turns[-1])
         prerender.cancel()

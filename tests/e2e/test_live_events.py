@@ -73,7 +73,7 @@ class Live:
 
 async def _run(s: Settings, clock: Callable[[], datetime], script: Path | None, *,
                campaign: str = CAMPAIGN, phone: str = PHONE, scenarios: Path | None = None,
-               agent_lines: list[str] | None = None) -> Live:
+               agent_lines: list[str | tuple[str, float]] | None = None) -> Live:
     rows = (SAMPLE / "accounts.csv").read_text(encoding="utf-8").splitlines()
     folder = (script or scenarios or SAMPLE).parent
     accounts = folder / f"{campaign}.csv"
@@ -178,8 +178,11 @@ def test_call_end_message_and_qa_watch(live: Live) -> None:
 # -- a transferred call: the human agent's words are inspected live too -----------------
 XFER_CAMPAIGN = "e2e-live-transfer"
 XFER_PHONE = "+15550100002"  # a sample account; its scenario is replaced below
-AGENT_LINES = ["Hi Brian, this is Mark with Acme Bank, agent ID 4410.",
-               "Listen, if you do not pay today, we will have you arrested."]
+# (line, gain in dB): three said at one level, then one 12 dB louder (a raised voice)
+AGENT_LINES = [("Hi Brian, this is Mark with Acme Bank, agent ID 4410.", -6.0),
+               ("Listen, if you do not pay today, we will have you arrested.", -6.0),
+               ("I can see the payment is three weeks late.", -6.0),
+               ("Are you even listening to me? Pay it today!", 6.0)]
 
 
 @pytest.fixture(scope="module")
@@ -237,6 +240,26 @@ def test_agents_threat_is_caught_live(transferred: Live) -> None:
     [(end, end_at)] = _of(live, "end")
     assert end["disposition"] == "transfer" and "threat" in end["codes"] and end["score"] == 0
     assert end["turns"] == len(live.turns) and end_at >= received_at
+
+
+def test_agent_raising_their_voice_is_judged_live(transferred: Live) -> None:
+    """Every agent and borrower turn heard after the transfer carries its loudness, so
+    the shouting rule judges the agent while the call goes on, as it judges recordings."""
+    live = transferred
+    agent = [t for t in live.turns if t.speaker == "agent"]
+    assert agent and all(t.level_dbfs is not None for t in agent), agent
+    assert all(t.level_dbfs is not None for t in live.turns if t.speaker == "debtor")
+    assert all(t.level_dbfs is None for t in live.turns if t.speaker == "robot")
+    levels = ", ".join(f"{t.level_dbfs:.1f}" for t in agent)
+    print(f"\nagent turn levels (dBFS): {levels}", file=sys.stderr)
+    loud = max(agent, key=lambda t: t.level_dbfs or -200.0)
+    assert "listening" in loud.text.lower(), agent  # the line said 12 dB louder
+    published = {m["text"]: m.get("level_dbfs") for m, _ in _of(live, "turn")}
+    assert published[loud.text] == loud.level_dbfs
+    shouts = [m for m, _ in _of(live, "violation") if m["code"] == "shouting"]
+    assert len(shouts) == 1 and "listening" in shouts[0]["evidence"].lower(), shouts
+    [(end, _)] = _of(live, "end")
+    assert "shouting" in end["codes"]
 
 
 def test_qa_run_attributes_the_transferred_call_to_the_agent(transferred: Live,

@@ -83,3 +83,10 @@ def test_a_talked_over_prompt_says_how_much_was_heard() -> None:
     cut = turn_message(head, 3, Turn("robot", "A reminder.", 1.0, 2.0, heard_ms=700, prompt_ms=2500))
     assert (cut["heard_ms"], cut["prompt_ms"]) == (700, 2500)
     assert "heard_ms" not in turn_message(head, 4, Turn("robot", "Goodbye.", 3.0, 4.0))
+
+
+def test_heard_turns_carry_their_level() -> None:
+    head = {"attempt": "a1", "campaign": "june", "phone": "+1555*****04"}
+    heard = turn_message(head, 2, Turn("agent", "Pay it today!", 5.0, 6.5, level_dbfs=-14.2))
+    assert heard["level_dbfs"] == -14.2
+    assert "level_dbfs" not in turn_message(head, 3, Turn("robot", "Goodbye.", 7.0, 8.0))

@@ -68,3 +68,21 @@ def test_a_prompt_cut_off_by_barge_in_is_not_fast_speech() -> None:
            "text": "this is a reminder that your card payment of four hundred dollars was due on the first"}
     assert "fast_speech" not in _codes(OPEN, YES, cut)
     assert "fast_speech" in _codes(OPEN, YES, dict(cut, interrupted=False))
+
+
+def test_live_turn_levels_reach_the_shouting_rule() -> None:
+    """The store's turns of a live call (robot/telephony: one level per heard utterance)
+    go through the same conversion as the live scorer's, and the rule judges them."""
+    from robot.qa.transcript import stored_turns
+    from robot.store.models import Turn
+
+    live = [Turn("agent", OPEN["text"], 0.0, 6.0, level_dbfs=-31.0),
+            Turn("debtor", "Yes, speaking.", 6.5, 7.0, level_dbfs=-25.0),
+            Turn("agent", "Okay.", 10.0, 12.0, level_dbfs=-30.0),
+            Turn("agent", "Pay it today!", 15.0, 17.0, level_dbfs=-16.0),
+            Turn("robot", "Goodbye.", 18.0, 19.0)]
+    turns = stored_turns(live)
+    assert [t.get("level_dbfs") for t in turns] == [-31.0, -25.0, -30.0, -16.0, None]
+    assert _codes(*turns)["shouting"] == [3]
+    calm = stored_turns([*live[:3], Turn("agent", "Pay it today!", 15.0, 17.0, level_dbfs=-27.0)])
+    assert "shouting" not in _codes(*calm)

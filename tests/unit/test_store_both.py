@@ -94,8 +94,9 @@ async def test_talked_over_prompt_keeps_how_much_was_heard(store: Store) -> None
     await store.begin_attempt("att-b", cid, account(1))
     turns = [Turn("robot", "A reminder about your card.", 0.0, 1.2, state="remind",
                   heard_ms=840, prompt_ms=3100),
-             Turn("debtor", "I will pay on Friday.", 0.9, 2.4)]
+             Turn("debtor", "I will pay on Friday.", 0.9, 2.4, level_dbfs=-23.5)]
     await store.finish_attempt("att-b", result="answered", disposition="ptp", turns=turns)
     got = await store.turns("att-b")
     assert got == turns and (got[0].heard_ms, got[0].prompt_ms) == (840, 3100)
     assert got[1].heard_ms is None
+    assert (got[0].level_dbfs, got[1].level_dbfs) == (None, -23.5)
