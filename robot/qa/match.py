@@ -113,6 +113,10 @@ class Concept:
     #: own phrases (录音 heard as 路音); a lexicon's short words are combined with other
     #: words and would find too many namesakes (你姨 in 你易借钱), so they need three.
     pinyin_min: int = 2
+    #: Words just before / after a match that make it something else (rule files'
+    #: ``not_preceded_by`` / ``not_followed_by``).
+    not_preceded_by: tuple[re.Pattern[str], ...] = ()
+    not_followed_by: tuple[re.Pattern[str], ...] = ()
 
     @functools.cached_property
     def _pinyin(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -167,6 +171,36 @@ def normalise(text: str, lang: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+#: Sounds a reply may start with before its first word ("uh, yeah", "呃 对").
+_EN_FILLERS = frozenset({"uh", "um", "umm", "uhm", "er", "erm", "ah", "oh", "ugh", "hmm", "hm", "well",
+                         "hello", "hi", "hey", "like", "so", "okay", "ok"})
+_ZH_FILLERS = frozenset({"呃", "额", "啊", "喂", "那个", "哦", "噢", "唉", "哎", "嗨", "emmm", "emm"})
+
+
+def pauses(text: str, lang: str) -> list[str]:
+    """Mandarin: the pieces between the pauses a transcript marks with spaces (speech
+    recognisers write "嗯 我是 怎么了" for three breaths). ``normalise`` joins them, as
+    Chinese is written without spaces, but a short reply's first piece on its own says
+    whether it was a yes. English: the clauses."""
+    if lang != "zh":
+        return clauses(text, lang)
+    plain = to_simplified(unicodedata.normalize("NFKC", text).lower())
+    return [normalise(p, lang) for p in re.split(r"\s+|" + _CLAUSE_SPLIT.pattern, plain) if p and p.strip()]
+
+
+def lead(text: str, lang: str) -> str:
+    """The first word of a reply (Mandarin: the first piece between pauses), fillers
+    skipped: "uh yeah who is this" leads with "yeah", "呃 对 我是黄磊" with "对". An
+    unpunctuated transcript has no clause that is only the "yes"; this is that clause."""
+    pieces = pauses(text, lang) if lang == "zh" else normalise(text, lang).split()
+    fillers = _ZH_FILLERS if lang == "zh" else _EN_FILLERS
+    for piece in pieces:
+        piece = piece.strip(" ,.!?;:-\"'")
+        if piece and piece not in fillers:
+            return piece
+    return ""
+
+
 def clauses(text: str, lang: str) -> list[str]:
     """Normalised clauses of one turn. Negation and most rules work within a clause:
     "if you don't pay, we'll sue" has its "don't" in a different clause from "sue"."""
@@ -218,7 +252,42 @@ def find(concept: Concept, clause_list: Sequence[str]) -> list[Hit]:
             hits.append(hit)
     for combo in concept.combos:
         hits += _combo_hits(concept, combo, clause_list)
+    if concept.not_preceded_by or concept.not_followed_by:
+        hits = [h for h in hits if not _excluded(concept, clause_list[h.clause], h)]
     return sorted(hits, key=lambda h: (h.clause, h.start))
+
+
+def _excluded(concept: Concept, clause: str, hit: Hit) -> bool:
+    before, after = clause[:hit.start], clause[hit.end:]
+    return (any(rx.search(before) for rx in concept.not_preceded_by)
+            or any(rx.match(after) for rx in concept.not_followed_by))
+
+
+#: How far apart (characters) the words of a one-clause combination may be. Recogniser
+#: output often has no punctuation, so one "clause" may be a whole turn; words of one
+#: thought stay close ("去你老家", "call your boss"), words 40 characters apart belong to
+#: different thoughts ("你回去跟你爸妈要啊 要不来你就让你家里亲戚凑一凑": 去 ... 你家).
+_COMBO_GAP = {"zh": 12, "en": 80}
+
+
+def _chain(found: Sequence[Sequence[Hit]], gap: int) -> list[Hit] | None:
+    """One hit per part, in the listed order, not overlapping, each within ``gap``
+    characters of the one before when both are in one clause; the earliest such chain,
+    or None."""
+    def extend(chosen: list[Hit]) -> list[Hit] | None:
+        if len(chosen) == len(found):
+            return chosen
+        prev = chosen[-1] if chosen else None
+        for h in found[len(chosen)]:
+            if prev is not None and (h.clause, h.start) < (prev.clause, prev.end):
+                continue
+            if prev is not None and h.clause == prev.clause and h.start - prev.end > gap:
+                continue
+            if (done := extend([*chosen, h])) is not None:
+                return done
+        return None
+
+    return extend([])
 
 
 def _combo_hits(concept: Concept, combo: Combo, clause_list: Sequence[str]) -> list[Hit]:
@@ -227,17 +296,14 @@ def _combo_hits(concept: Concept, combo: Combo, clause_list: Sequence[str]) -> l
     hear about it" (the target)."""
     groups = [range(len(clause_list))] if combo.scope == "turn" else [[i] for i in range(len(clause_list))]
     out: list[Hit] = []
+    # A turn-wide combination reaches across clauses, but within one unpunctuated
+    # "clause" its words still have to be near each other (half as far again).
+    gap = _COMBO_GAP[concept.lang] * (2 if combo.scope == "clause" else 3) // 2
     for group in groups:
-        chosen: list[Hit] = []
-        for part in combo.parts:
-            found = [h for i in group for h in _raw_hits(part, i, clause_list[i])]
-            if chosen:  # parts come in the listed order and do not overlap
-                prev = chosen[-1]
-                found = [h for h in found if (h.clause, h.start) >= (prev.clause, prev.end)]
-            if not found:
-                break
-            chosen.append(found[0])
-        if len(chosen) < len(combo.parts):
+        found = [sorted((h for i in group for h in _raw_hits(part, i, clause_list[i])),
+                        key=lambda h: (h.clause, h.start)) for part in combo.parts]
+        chosen = _chain(found, gap)
+        if chosen is None:
             continue
         if concept.negatable and any(negated(clause_list[h.clause], h, [], concept.lang) for h in chosen):
             continue

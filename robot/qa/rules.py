@@ -198,9 +198,11 @@ class _Builder:
             if not isinstance(body, dict):
                 raise self.fail(at, "expected a mapping with phrases and/or patterns")
             for key in body:
-                if key not in ("phrases", "patterns", "combine", "negatable", "description"):
+                if key not in ("phrases", "patterns", "combine", "negatable", "description",
+                               "not_preceded_by", "not_followed_by"):
                     raise self.fail((*at, key), f"unknown key '{key}' (expected phrases, "
-                                                "patterns, combine, negatable)", key=True)
+                                                "patterns, combine, negatable, not_preceded_by, "
+                                                "not_followed_by)", key=True)
             phrases, patterns = [], []
             for kind in ("phrases", "patterns"):
                 items = body.get(kind, [])
@@ -228,9 +230,27 @@ class _Builder:
             neg = body.get("negatable", True)
             if not isinstance(neg, bool):
                 raise self.fail((*at, "negatable"), "expected true or false")
+            before, after = (self.context(body.get(k, []), (*at, k), syn)
+                             for k in ("not_preceded_by", "not_followed_by"))
             out[str(name)] = Concept(str(name), lang, tuple(patterns), tuple(dict.fromkeys(phrases)),
-                                     neg, combos)
+                                     neg, combos, not_preceded_by=before, not_followed_by=after)
         return out
+
+    def context(self, raw: Any, at: tuple[Any, ...], syn: dict[str, list[str]]) -> tuple[re.Pattern[str], ...]:
+        """``not_preceded_by`` / ``not_followed_by``: regular expressions for the words
+        right before a match (searched in the clause up to it: end them with ``$``) or
+        right after it (matched from its end), that make it something else: 你就找你爸妈
+        要去 sends the borrower to their parents, it is no threat to call them."""
+        if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+            raise self.fail(at, "expected a list of regular expressions")
+        out = []
+        for i, item in enumerate(raw):
+            for rx in compile_template(item, syn, regex=True):
+                try:
+                    out.append(re.compile(rx))
+                except re.error as exc:
+                    raise self.fail((*at, i), f"bad regular expression: {exc}") from None
+        return tuple(out)
 
     def combos(self, raw: Any, at: tuple[Any, ...], lang: str, syn: dict[str, list[str]]) -> tuple[Combo, ...]:
         """``combine:`` items: a list of synonym-list names (one word of each, in that

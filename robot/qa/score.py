@@ -25,7 +25,7 @@ from typing import Any
 
 from robot.errors import InputError
 from robot.qa import acoustic
-from robot.qa.match import Hit, find, first
+from robot.qa.match import Concept, Hit, find, first
 from robot.qa.rules import Rule, RuleSet, shipped_rules
 from robot.qa.transcript import AGENT_SIDE, Transcript, Turn, parse_transcript
 
@@ -113,6 +113,12 @@ def _total(found: list[tuple[Rule, int | None, str]]) -> QaResult:
     return QaResult(score, alert, tuple(violations))
 
 
+def _said(concept: Concept, t: Turn) -> bool:
+    """In a clause of the turn, or (for recogniser output without punctuation) in a
+    piece between its pauses: "喂 是杨帆吗 我这边是平安银行" asks in its second piece."""
+    return first(concept, t.clauses) is not None or first(concept, t.pauses) is not None
+
+
 def track_party(turns: tuple[Turn, ...], rs: RuleSet) -> Party:
     """Follow who is on the line turn by turn (see the module docstring)."""
     names = rs.concepts
@@ -127,7 +133,7 @@ def track_party(turns: tuple[Turn, ...], rs: RuleSet) -> Party:
         before_c.append(confirmed)
         before_t.append(third and not confirmed)
         if t.speaker in AGENT_SIDE:
-            asked = first(names["identity_question"], t.clauses) is not None or (
+            asked = _said(names["identity_question"], t) or (
                 not opened and t.text.rstrip().endswith(("?", "？")))
             opened = True
             continue
@@ -135,11 +141,10 @@ def track_party(turns: tuple[Turn, ...], rs: RuleSet) -> Party:
                 t.speaker == "third_party" or first(names["not_the_person"], t.clauses)):
             third, third_from = True, t.index
         elif t.speaker == "debtor" and not confirmed and not third and (
-                first(names["identity_confirmed"], t.clauses)
-                or (asked and first(names["affirm"], t.clauses[:2]))):
+                _said(names["identity_confirmed"], t)
+                or (asked and first(names["affirm"], [*t.clauses[:2], t.lead]))):
             confirmed, confirm_turn = True, t.index
-        elif t.speaker == "debtor" and third and not confirmed and first(
-                names["identity_confirmed"], t.clauses):
+        elif t.speaker == "debtor" and third and not confirmed and _said(names["identity_confirmed"], t):
             confirmed, confirm_turn = True, t.index  # the borrower took the phone
     if third_from is not None:
         # Whoever listened before the callee said who they were was that same person.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from robot.errors import InputError
-from robot.qa.match import clauses
+from robot.qa.match import clauses, lead, pauses
 from robot.store.models import Turn as StoredTurn
 
 SPEAKERS = ("agent", "robot", "debtor", "third_party")
@@ -41,6 +41,11 @@ class Turn:
     #: Optional: the speaker was cut off (a robot prompt the borrower talked over); the
     #: text is all they were to say, so it says nothing about how fast they spoke.
     interrupted: bool = False
+    #: Mandarin: the pieces between spoken pauses (``match.pauses``); English: the clauses.
+    #: Party tracking reads them too, as unpunctuated recogniser output has few clauses.
+    pauses: tuple[str, ...] = ()
+    #: The reply's first word after fillers (``match.lead``): a bare "yes" at its head.
+    lead: str = ""
 
 
 EMOTIONS = ("neutral", "negative", "angry")
@@ -121,7 +126,8 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
             raise fail(f"{at}.interrupted", f"expected true or false, not {json.dumps(cut)}")
         turns.append(Turn(i, t["speaker"], float(t["start"]), float(t["end"]), t["text"],
                           tuple(clauses(t["text"], lang)),
-                          None if level is None else float(level), emotion, cut))
+                          None if level is None else float(level), emotion, cut,
+                          tuple(pauses(t["text"], lang)), lead(t["text"], lang)))
     return Transcript(lang, tuple(turns))
 
 

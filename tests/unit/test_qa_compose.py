@@ -87,6 +87,21 @@ CASES = [
     ("zh", "stop_request", "别急，我会还的。", False),
     ("zh", "stop_request", "我不是不打算还。", False),
     ("zh", "stop_request", "别收我滞纳金了。", False),
+    # the borrower is the one to act: no threat to the people named
+    ("zh", "threat", "那你就找你爸妈要去，总之今天必须还。", False),
+    ("zh", "threat", "你不还我们就找你爸妈。", True),
+    ("en", "threat", "We will let your wife know what you owe.", True),
+    # a warning against borrowing is no push to borrow
+    ("zh", "illegal_funding_pressure", "以贷养贷只会让利息越滚越多。", False),
+    ("zh", "illegal_funding_pressure", "你去借呗借点先还上。", True),
+    # what others will be told is exposure (a threat), not an insult to the borrower
+    ("en", "insult", "We'll post your name on Facebook saying you're a scammer.", False),
+    ("en", "insult", "Listen, you're a scammer and everybody knows it.", True),
+    # speech recognisers split words: "dead beat"
+    ("en", "insult", "you are a grown man acting like a dead beat", True),
+    # denying being the police is no claim to be them
+    ("zh", "impersonation", "林女士您放心 我们是交通银行信用卡中心 不是法院也不是公安", False),
+    ("zh", "impersonation", "我现在就是代表警方跟你做个最后的确认", True),
 ]
 
 
@@ -170,3 +185,43 @@ rules:
     assert "t.yaml:11:29" in str(e.value) and "scope must be clause or turn" in str(e.value)
     rs = load_rules_text(base % "{all: [act], scope: turn}", "t.yaml")
     assert rs.concepts["threat"].combos[0].scope == "turn"
+
+
+def test_words_of_a_combination_stay_near_each_other_in_unpunctuated_text() -> None:
+    """Recogniser output often has no punctuation: one "clause" is a whole turn. 去 from
+    回去 and 你家 from a later thought are 12+ characters apart: not one threat."""
+    rs = shipped_rules("zh")
+    far = "你回去跟你爸妈要啊要不来你就让你家里亲戚凑一凑"
+    assert first(rs.concepts["threat"], clauses(far, "zh")) is None
+    assert first(rs.concepts["threat"], clauses("明天我们就去你家", "zh")) is not None
+    # the earliest chain wins whatever order the lexicon lists its words in
+    visit = lexicon("visit", ["call", "let"], "en")
+    people = lexicon("people", ["your wife"], "en")
+    combo = Concept("c", "en", (), (), True, (Combo((visit, people)),))
+    assert find(combo, clauses("we will let your wife know and then call", "en"))
+
+
+def test_context_keys_load_and_name_their_place() -> None:
+    text = """\
+lang: zh
+synonyms:
+  go: [找]
+concepts:
+  t:
+    phrases: ['{go}你爸妈']
+    not_preceded_by: ['你(就|去)+$']
+    not_followed_by: ['要去']
+rules:
+  - code: threat
+    kind: forbidden
+    concept: t
+"""
+    rs = load_rules_text(text, "ctx.yaml")
+    t = rs.concepts["t"]
+    assert first(t, clauses("我们就找你爸妈", "zh")) is not None
+    assert first(t, clauses("那你就找你爸妈", "zh")) is None
+    assert first(t, clauses("我们找你爸妈要去", "zh")) is None
+    with pytest.raises(InputError, match=r"bad.yaml:7:23: .*bad regular expression"):
+        load_rules_text(text.replace("'你(就|去)+$'", "'你(就'"), "bad.yaml")
+    with pytest.raises(InputError, match=r"bad.yaml:8:22: .*expected a list of regular expressions"):
+        load_rules_text(text.replace("not_followed_by: ['要去']", "not_followed_by: 要去"), "bad.yaml")

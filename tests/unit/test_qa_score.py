@@ -160,3 +160,27 @@ def test_asking_for_money_after_a_stop_request_by_its_shape() -> None:
         assert "stop_request_ignored" not in score_transcript(tr).codes(), fine
     tr = call("zh", (D, "你们别再打了。"), (A, "今天八千块必须到账。"))
     assert "stop_request_ignored" in score_transcript(tr).codes()
+
+
+def test_unpunctuated_recogniser_output_still_shows_who_answered() -> None:
+    """Speech recognisers often write no punctuation, only spaces at pauses: the "yes"
+    is the reply's first piece ("嗯 我是", "yeah who is this"), the identity question a
+    piece in the middle of the opening ("喂 是杨帆吗 我这边是...")."""
+    zh_open = (A, "喂 您好 这边是平安银行信用卡中心 工号 六 六 零 三 一 电话录音了啊 请问是 周 周海涛先生吧")
+    detail = (A, "周先生 你这张卡 呃 欠款八千三百元 逾期四十多天了")
+    for reply in ("嗯 我是", "是 怎么了", "呃 对 我是周海涛 什么事"):
+        tr = call("zh", zh_open, (D, reply), detail, opening=False)
+        assert score_transcript(tr).codes() == set(), reply
+    # a reply that confirms nothing leaves the detail before confirmation
+    tr = call("zh", zh_open, (D, "喂 你哪位啊"), detail, opening=False)
+    assert "missing_right_party_check" in score_transcript(tr).codes()
+    # the question in the middle of an unpunctuated opening
+    tr = call("zh", (A, "喂 是杨帆吗 我这边是平安银行信用卡中心的"), (D, "对 我是杨帆 什么事"), detail,
+              opening=False)
+    assert {"missing_identity_disclosure", "missing_recording_notice"} <= score_transcript(tr).codes()
+    assert "missing_right_party_check" not in score_transcript(tr).codes()
+    en = call("en", (A, "hey is this Carlos Mendez"), (D, "uh yeah who's this"),
+              (A, "your loan of 160 dollars is 20 days overdue"), opening=False)
+    codes = score_transcript(en).codes()
+    assert {"missing_identity_disclosure", "missing_recording_notice", "missing_mini_miranda"} <= codes
+    assert "missing_right_party_check" not in codes
