@@ -19,7 +19,7 @@ from robot.errors import DunbotError
 from robot.qa import store as qs
 from robot.qa.legs import read_leg_files, read_legs, transcribe_legs
 from robot.qa.rules import shipped_rules_text
-from robot.qa.score import score_transcript
+from robot.qa.score import finding_owners, score_transcript
 from robot.store.db import Store
 
 
@@ -67,7 +67,9 @@ async def run(store: Store, settings: Settings, since: str, until: str, *,
                 rep.skipped.append(p.call_id)
                 continue
             result = score_transcript({"lang": p.lang, "turns": turns})
-            await qs.save_result(store, p, result, rules_fingerprint(p.lang), turns_saved)
+            about = finding_owners(result, [str(t["speaker"]) for t in turns], p.agent_id)
+            await qs.save_result(store, p, result, rules_fingerprint(p.lang), turns_saved,
+                                 about=about)
         except DunbotError as exc:
             rep.failed.append(f"{p.call_id}: {exc}")
             continue

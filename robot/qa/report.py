@@ -34,6 +34,9 @@ class QaRow:
     score: int
     fatal: bool
     codes: tuple[str, ...]  # standing findings' codes
+    #: whom each of those findings is about ('robot' for the robot's part of a call it
+    #: handed to an agent)
+    about: tuple[str, ...] = ()
 
 
 async def rows(store: Store, since: str, until: str) -> list[QaRow]:
@@ -42,13 +45,16 @@ async def rows(store: Store, since: str, until: str) -> list[QaRow]:
         " FROM qa_results WHERE call_at >= ? AND call_at < ? ORDER BY call_at, call_id",
         (since, until))
     codes: dict[str, list[str]] = {}
+    about: dict[str, list[str]] = {}
     for r in await store.query(
-            "SELECT f.call_id, f.code FROM qa_findings f JOIN qa_results q USING (call_id)"
+            "SELECT f.call_id, f.code, COALESCE(f.about, q.agent_id) FROM qa_findings f"
+            " JOIN qa_results q USING (call_id)"
             " WHERE q.call_at >= ? AND q.call_at < ? AND f.status IN ('open', 'confirmed')"
             " ORDER BY f.call_id, f.n", (since, until)):  # fmt: skip
         codes.setdefault(r[0], []).append(r[1])
+        about.setdefault(r[0], []).append(r[2])
     return [QaRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]), bool(r[8]),
-                  tuple(codes.get(r[0], ()))) for r in res]  # fmt: skip
+                  tuple(codes.get(r[0], ())), tuple(about.get(r[0], ()))) for r in res]  # fmt: skip
 
 
 def to_csv(data: list[QaRow]) -> str:
@@ -75,7 +81,7 @@ def _mean_by(data: list[QaRow], key: Any) -> list[tuple[str, float]]:
 
 
 def to_html(data: list[QaRow], since: str, until: str) -> str:
-    """A self-contained page: summary, four charts (inline SVG), the fatal calls."""
+    """A self-contained page: summary, charts (inline SVG), the fatal calls."""
     codes = Counter(c for r in data for c in set(r.codes))
     days: dict[str, list[int]] = {}
     for r in data:
@@ -86,6 +92,8 @@ def to_html(data: list[QaRow], since: str, until: str) -> str:
         bar_chart("Calls by score", _bands(data)),
         bar_chart("Calls with each violation", sorted(codes.items(), key=lambda kv: -kv[1])),
         bar_chart("Mean score by agent", _mean_by(data, lambda r: r.agent_id), "{:.1f}"),
+        bar_chart("Findings by the collector they are about",
+                  sorted(Counter(a for r in data for a in r.about).items(), key=lambda kv: -kv[1])),
         bar_chart("Mean score by agency", _mean_by(data, lambda r: r.agency_id or "(bank staff)"),
                   "{:.1f}"),
         bar_chart("Mean score by day (trend)", [(d, sum(v) / len(v)) for d, v in sorted(days.items())],

@@ -19,7 +19,7 @@ callee earlier in the call were told to a third party (``third_party_disclosure`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,23 @@ class QaResult:
         return {"score": self.score, "alert": self.alert,
                 "violations": [{"code": v.code, "turn": v.turn_index, "evidence": v.evidence,
                                 "deduction": v.deduction} for v in self.violations]}
+
+
+def finding_owners(result: QaResult, speakers: Sequence[str], call_agent: str) -> list[str]:
+    """Whom each finding is about: ``"robot"`` when the robot said (or failed to say) it,
+    else ``call_agent``. A finding on a collector's turn is that collector's; on a
+    borrower's turn (a promise not read back) it belongs to the collector who spoke next;
+    about the whole call (a notice never given) to whoever opened the call. Only calls
+    the robot handed to a human agent have both."""
+    side = [i for i, s in enumerate(speakers) if s in AGENT_SIDE]
+
+    def who(i: int | None) -> str:
+        if not side:
+            return call_agent
+        at = side[0] if i is None else next((j for j in side if j >= i), side[-1])
+        return "robot" if speakers[at] == "robot" else call_agent
+
+    return [who(v.turn_index) for v in result.violations]
 
 
 @dataclass(frozen=True)

@@ -114,8 +114,14 @@ async def import_recording(store: Store, path: Path, *, agent: str, agency: str 
 
 
 async def save_result(store: Store, p: Pending, result: QaResult, rules: str,
-                      turns: list[dict[str, Any]] | None = None, actor: str = "qa") -> None:
-    """Store a call's machine result (and an imported call's transcript) at once."""
+                      turns: list[dict[str, Any]] | None = None, actor: str = "qa",
+                      about: list[str] | None = None) -> None:
+    """Store a call's machine result (and an imported call's transcript) at once.
+    ``about``: whom each finding is about (``score.finding_owners``; default the call's
+    agent)."""
+    owners = about if about is not None else [p.agent_id] * len(result.violations)
+    if len(owners) != len(result.violations):
+        raise ValueError("one owner per finding")
     async with store.transaction(f"QA result of {p.call_id}") as db:
         for seq, t in enumerate(turns or []):
             await db.execute("INSERT INTO qa_turns (call_id, seq, speaker, start_s, end_s, text)"
@@ -127,20 +133,22 @@ async def save_result(store: Store, p: Pending, result: QaResult, rules: str,
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (p.call_id, p.kind, p.lang, p.agent_id, p.agency_id, p.campaign_id, p.call_at,
              result.score, result.score, int(result.alert), rules, cv.utc_now()))  # fmt: skip
-        for n, v in enumerate(result.violations, start=1):
+        for n, (v, owner) in enumerate(zip(result.violations, owners), start=1):
             await db.execute(
                 "INSERT INTO qa_findings (call_id, n, code, turn_index, evidence, severity,"
-                " fatal, deduction) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " fatal, deduction, about) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (p.call_id, n, v.code, v.turn_index, v.evidence, v.severity, int(v.fatal),
-                 v.deduction))  # fmt: skip
+                 v.deduction, owner))  # fmt: skip
         await audit.append(db, actor, "qa.score", f"call:{p.call_id}", None,
                            {"score": result.score, "fatal": result.alert, "rules": rules,
                             "codes": sorted(result.codes())})  # fmt: skip
 
 
 async def findings(store: Store, call_id: str) -> list[dict[str, Any]]:
-    rows = await store.query("SELECT n, code, turn_index, evidence, severity, fatal, deduction,"
-                             " status FROM qa_findings WHERE call_id = ? ORDER BY n", (call_id,))
+    rows = await store.query("SELECT f.n, f.code, f.turn_index, f.evidence, f.severity, f.fatal,"
+                             " f.deduction, f.status, COALESCE(f.about, r.agent_id) AS about"
+                             " FROM qa_findings f JOIN qa_results r USING (call_id)"
+                             " WHERE f.call_id = ? ORDER BY f.n", (call_id,))
     return [dict(r) for r in rows]
 
 
@@ -214,14 +222,16 @@ async def appeal(store: Store, call_id: str, n: int, agent: str, reason: str) ->
         raise InputError("an appeal needs --reason")
     async with store.transaction(f"appeal of {call_id} finding {n}") as db:
         current, appealed = await _finding(db, call_id, n)
-        async with db.execute("SELECT agent_id FROM qa_results WHERE call_id = ?",
-                              (call_id,)) as cur:  # fmt: skip
+        async with db.execute("SELECT COALESCE(f.about, r.agent_id) FROM qa_findings f"
+                              " JOIN qa_results r USING (call_id) WHERE f.call_id = ? AND f.n = ?",
+                              (call_id, n)) as cur:  # fmt: skip
             owner = str((await cur.fetchone())[0])
         wf.check_appeal(current, pending_appeal=appealed, call_agent=owner, agent=agent)
+        # RETURNING, not lastrowid: PostgreSQL's driver has no last row id.
         cur = await db.execute("INSERT INTO qa_appeals (call_id, n, agent_id, reason, filed_at)"
-                               " VALUES (?, ?, ?, ?, ?)",
+                               " VALUES (?, ?, ?, ?, ?) RETURNING id",
                                (call_id, n, agent, reason, cv.utc_now()))  # fmt: skip
-        appeal_id = int(cur.lastrowid or 0)
+        appeal_id = int((await cur.fetchone())[0])
         await audit.append(db, agent, "qa.appeal", f"call:{call_id}#{n}", None,
                            {"appeal": appeal_id, "reason": reason})
     return appeal_id

@@ -62,9 +62,11 @@ def check_verdict(current: str, verdict: str, *, pending_appeal: bool) -> None:
 
 
 def check_appeal(current: str, *, pending_appeal: bool, call_agent: str, agent: str) -> None:
-    """Raise InputError unless ``agent`` may appeal a finding in state ``current``."""
+    """Raise InputError unless ``agent`` may appeal a finding in state ``current``;
+    ``call_agent`` is the collector the finding is about (the robot, on a call it
+    handed to a human agent, for what it said before the transfer)."""
     if agent != call_agent:
-        raise InputError(f"only the call's agent ({call_agent}) may appeal its findings")
+        raise InputError(f"only the collector this finding is about ({call_agent}) may appeal it")
     if pending_appeal:
         raise InputError("an appeal against this finding is already pending")
     if current not in COUNTING:

@@ -278,3 +278,6 @@ def test_qa_run_attributes_the_transferred_call_to_the_agent(transferred: Live,
     assert shown["agent_id"] == "ann" and shown["score"] == 0, shown
     threat = [f for f in shown["findings"] if f["code"] == "threat"]
     assert threat and "arrested" in threat[0]["evidence"].lower(), shown["findings"]
+    assert threat[0]["about"] == "ann"  # the agent's words; the robot's part stays the robot's
+    assert all(f["about"] == "robot" for f in shown["findings"]
+               if f["turn_index"] is not None and f["turn_index"] < 4)

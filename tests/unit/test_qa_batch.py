@@ -127,7 +127,7 @@ async def test_import_run_review_appeal_report(recording: Path, tmp_path: Path) 
         appeal_id = await qs.appeal(store, cid, n, "A17", "I was quoting what the debtor feared")
         with pytest.raises(InputError, match="decide it first"):
             await qs.review(store, cid, n, "overturned", "lead")
-        with pytest.raises(InputError, match="only the call's agent"):
+        with pytest.raises(InputError, match="only the collector this finding is about"):
             await qs.appeal(store, cid, n, "A99", "not mine")
         q = await qs.queue(store)
         assert [s["call_id"] for s in q["samples"]] == [cid]

@@ -184,3 +184,19 @@ def test_unpunctuated_recogniser_output_still_shows_who_answered() -> None:
     codes = score_transcript(en).codes()
     assert {"missing_identity_disclosure", "missing_recording_notice", "missing_mini_miranda"} <= codes
     assert "missing_right_party_check" not in codes
+
+
+def test_findings_are_about_the_collector_who_spoke() -> None:
+    from robot.qa.score import QaResult, Violation, finding_owners
+
+    speakers = ["robot", "debtor", "robot", "agent", "debtor", "agent"]
+    found = QaResult(0, True, (Violation("missing_recording_notice", None, "", "major", False),
+                               Violation("threat", 3, "", "critical", True),
+                               Violation("missing_ptp_readback", 4, "", "major", False),
+                               Violation("missing_right_party_check", 0, "", "major", False),
+                               Violation("talk_over", 2, "", "minor", False)))
+    assert finding_owners(found, speakers, "ann") == ["robot", "ann", "ann", "robot", "robot"]
+    # a call with one collector: everything is theirs; a promise after the last turn too
+    assert finding_owners(found, ["agent", "debtor", "agent", "agent", "debtor", "debtor"], "A7") == ["A7"] * 5
+    assert finding_owners(QaResult(90, False, (Violation("missing_ptp_readback", 2, "", "major", False),)),
+                          ["robot", "debtor", "debtor"], "robot") == ["robot"]

@@ -35,7 +35,7 @@ def test_verdicts_follow_the_allowed_steps() -> None:
 
 def test_only_the_calls_agent_appeals_a_standing_finding_once() -> None:
     check_appeal("confirmed", pending_appeal=False, call_agent="A7", agent="A7")
-    with pytest.raises(InputError, match=r"only the call's agent \(A7\)"):
+    with pytest.raises(InputError, match=r"only the collector this finding is about \(A7\)"):
         check_appeal("open", pending_appeal=False, call_agent="A7", agent="A8")
     with pytest.raises(InputError, match="already pending"):
         check_appeal("open", pending_appeal=True, call_agent="A7", agent="A7")

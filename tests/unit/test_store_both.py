@@ -100,3 +100,39 @@ async def test_talked_over_prompt_keeps_how_much_was_heard(store: Store) -> None
     assert got == turns and (got[0].heard_ms, got[0].prompt_ms) == (840, 3100)
     assert got[1].heard_ms is None
     assert (got[0].level_dbfs, got[1].level_dbfs) == (None, -23.5)
+
+
+async def test_findings_of_a_transferred_call_are_about_who_said_it(store: Store, tmp_path: Path) -> None:
+    """The robot's part of a call it handed to an agent is the robot's: its missing
+    recording notice is not held against the agent, who may appeal only their own
+    findings (migration 0007)."""
+    from robot.config import Settings
+    from robot.errors import InputError
+    from robot.qa import store as qs
+    from robot.qa.batch import run
+    from robot.qa.report import rows
+
+    cid = await store.ensure_campaign("xfer", lang="en")
+    await store.upsert_accounts(cid, [account(1)])
+    turns = [Turn("robot", "Hello, this is the automated assistant for Acme Bank, assistant ID 27."
+                           " Am I speaking with Brian Chen?", 0.0, 6.0),
+             Turn("debtor", "Yes, speaking.", 6.5, 7.5),
+             Turn("robot", "This is an attempt to collect a debt and any information obtained"
+                           " will be used for that purpose. I will put you through to an agent.", 8.0, 15.0),
+             Turn("agent", "This is Mark. Pay today or we will have you arrested.", 30.0, 34.0),
+             Turn("debtor", "Okay.", 35.0, 36.0)]
+    await store.begin_attempt("att-t", cid, account(1))
+    await store.finish_attempt("att-t", result="answered", disposition="transfer", turns=turns,
+                               agent_id="ann")
+    rep = await run(store, Settings(home=tmp_path), "2000-01-01", "2999-01-01")
+    assert rep.scored == 1, rep
+    about = {f["code"]: (f["n"], f["about"]) for f in await qs.findings(store, "att-t")}
+    assert about["missing_recording_notice"][1] == "robot"
+    assert about["threat"][1] == "ann"
+    with pytest.raises(InputError, match=r"only the collector this finding is about \(robot\)"):
+        await qs.appeal(store, "att-t", about["missing_recording_notice"][0], "ann", "not me")
+    appeal_id = await qs.appeal(store, "att-t", about["threat"][0], "ann", "quoting the debtor")
+    assert [a["id"] for a in (await qs.queue(store))["appeals"]] == [appeal_id]
+    assert await qs.decide(store, appeal_id, "reject", "lead", "a threat") == 0
+    [row] = await rows(store, "2000-01-01", "2999-01-01")
+    assert row.agent_id == "ann" and set(row.about) == {"robot", "ann"}
