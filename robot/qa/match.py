@@ -49,6 +49,13 @@ _EN_CONTRACTIONS = [
     (r"'ve\b", " have"), (r"'d\b", " would"), (r"\bi'm\b", "i am"), (r"\bgonna\b", "going to"),
     (r"\b(it|that|there|here|what|who|he|she|this|call|everybody|everyone|nobody|name)'s\b",
      r"\1 is"),
+    # Recognisers and hurried typists drop the apostrophe: "dont call me", "im gonna".
+    # Only forms that are no other word (not "ill", "well", "its", "id", "were").
+    (r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should|must|need)nt\b", r"\1 not"),
+    (r"\bcant\b", "can not"), (r"\bwont\b", "will not"), (r"\baint\b", "is not"),
+    (r"\bim\b", "i am"), (r"\bive\b", "i have"), (r"\byoure\b", "you are"),
+    (r"\byouve\b", "you have"), (r"\byoull\b", "you will"), (r"\btheyre\b", "they are"),
+    (r"\b(that|what|there)s\b", r"\1 is"), (r"\bshes\b", "she is"), (r"\bhes\b", "he is"),
 ]
 _EN_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", "nor", "without"})
 #: Words after a negator that end its reach: a new subject ("no, we will sue") or a veiled

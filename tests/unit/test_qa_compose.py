@@ -102,6 +102,20 @@ CASES = [
     # denying being the police is no claim to be them
     ("zh", "impersonation", "林女士您放心 我们是交通银行信用卡中心 不是法院也不是公安", False),
     ("zh", "impersonation", "我现在就是代表警方跟你做个最后的确认", True),
+    # a collector's agent number is no FBI agent
+    ("en", "impersonation", "hi this is mike agent id 4 4 7 1 calling from harbor point bank", False),
+    ("en", "impersonation", "this is agent ross with the fbi", True),
+    # recogniser output without apostrophes
+    ("en", "stop_request", "please please dont call me anymore", True),
+    # the caller's own name and job number say nothing of a debt
+    ("zh", "debt_detail", "这里是小象借款", False),
+    ("zh", "debt_detail", "喂您好这边是江城银行信用卡中心我是客服专员工号3027本次通话会全程录音", False),
+    ("zh", "debt_detail", "你在小象借款的借款3600元已经逾期", True),
+    # a guess is no date to commit to
+    ("en", "date", "Probably sometime next week.", False),
+    ("en", "date", "I will pay it next week.", True),
+    # 申请还款方案 asks for no money
+    ("zh", "push", "如果您需要申请还款方案 可以随时拨打我们的客服热线", False),
 ]
 
 
