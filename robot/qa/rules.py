@@ -35,7 +35,11 @@ KINDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
     "right_party_check": {"disclosure": (_C, False, "debt_detail")},
     "third_party_disclosure": {"disclosure": (_C, False, "debt_detail")},
     "ptp_readback": {"promise": (_C, False, "promise"), "amount": (_C, False, "amount"),
-                     "date": (_C, False, "date"), "within_turns": ("int", False, 2)},
+                     "date": (_C, False, "date"), "within_turns": ("int", False, 2),
+                     # optional: the collector's request for a payment ("when can you pay,
+                     # and how much?"), which makes an answer with an amount and a date a
+                     # promise even without a verb ("probably eighty on Friday")
+                     "asked_by": (_C, False, None)},
     "stop_ignored": {"stop": (_C, False, "stop_request"), "push": (_C, False, "push"),
                      "amount": (_C, False, "amount"), "date": (_C, False, "date")},
     "silence": {"max_gap_ms": ("int", True, None)},
@@ -345,6 +349,8 @@ class _Builder:
         else:
             value = r[name]
         if t == _C:
+            if value is None and not required:
+                return None  # an optional concept the rule does without
             if value not in concepts:
                 raise self.fail(at, f"unknown concept {value!r} (defined: {', '.join(sorted(concepts))})")
             return concepts[value]

@@ -216,8 +216,18 @@ def _third_party(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
 
 def _ptp_readback(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
     p = rule.params
-    promises = [t for t in turns if t.speaker not in AGENT_SIDE and first(p["promise"], t.clauses)
-                and (first(p["amount"], t.clauses) or first(p["date"], t.clauses))]
+
+    def answers_request(t: Turn) -> bool:
+        """An amount and a date, in reply to the collector asking for a payment."""
+        before = [u for u in turns[:t.index] if u.speaker in AGENT_SIDE]
+        return (p["asked_by"] is not None and bool(before) and before[-1].index == t.index - 1
+                and first(p["asked_by"], before[-1].clauses) is not None
+                and first(p["amount"], t.clauses) is not None and first(p["date"], t.clauses) is not None)
+
+    promises = [t for t in turns if t.speaker not in AGENT_SIDE and (
+                (first(p["promise"], t.clauses)
+                 and (first(p["amount"], t.clauses) or first(p["date"], t.clauses)))
+                or answers_request(t))]
     for n, promise in enumerate(promises):
         # The agent's next turns, even past a restated promise: "which day? how much?" -
         # "the 15th, 5,200" - "so the 15th, 5,200" reads back the first promise too.

@@ -116,6 +116,18 @@ CASES = [
     ("en", "date", "I will pay it next week.", True),
     # 申请还款方案 asks for no money
     ("zh", "push", "如果您需要申请还款方案 可以随时拨打我们的客服热线", False),
+    # a lawsuit stated as a possibility is lawful; arrest is not
+    ("zh", "threat", "您先把这边结了 不然调解失败就只能走诉讼了", False),
+    ("zh", "threat", "不然我们就派人上门把你带走", True),
+    # 二百五 inside a sum
+    ("zh", "insult", "现在欠款是八千二百五十六", False),
+    ("zh", "insult", "你是不是二百五啊", True),
+    # a hope is no promise
+    ("zh", "promise", "到时候我尽量早点还", False),
+    # the caller's own name is no lender to borrow from
+    ("zh", "illegal_funding_pressure", "这里是速融借款app智能客服", False),
+    ("en", "illegal_funding_pressure", "there's apps like cash bee, they give you like 300 instantly", True),
+    ("en", "illegal_funding_pressure", "when you take a loan and don't pay it, that's theft", False),
 ]
 
 

@@ -200,3 +200,16 @@ def test_findings_are_about_the_collector_who_spoke() -> None:
     assert finding_owners(found, ["agent", "debtor", "agent", "agent", "debtor", "debtor"], "A7") == ["A7"] * 5
     assert finding_owners(QaResult(90, False, (Violation("missing_ptp_readback", 2, "", "major", False),)),
                           ["robot", "debtor", "debtor"], "robot") == ["robot"]
+
+
+def test_an_amount_and_date_asked_for_is_a_promise_to_read_back() -> None:
+    asked = (A, "I understand. When can you make a payment, and how much?")
+    noted = (A, "Thank you. I have noted your payment commitment.")
+    tr = call("en", asked, (D, "Um, probably eighty dollars on Friday."), noted)
+    assert "missing_ptp_readback" in score_transcript(tr).codes()
+    read = (A, "So that is eighty dollars on Friday, thank you.")
+    assert "missing_ptp_readback" not in score_transcript(call("en", asked, (D, "Eighty dollars on Friday."), read)).codes()
+    # not asked: a sum and a day in passing are no promise
+    told = (A, "Your statement is ready.")
+    tr = call("en", told, (D, "I paid eighty dollars on Friday already."), noted)
+    assert "missing_ptp_readback" not in score_transcript(tr).codes()
