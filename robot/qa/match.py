@@ -78,7 +78,8 @@ _ZH_ADVISED_AGAINST = re.compile(r"(?:不|并不|从不|绝不)(?:建议|推荐|
 #: Lawful consequences stated as such cover their clause: "the lender may repossess the
 #: vehicle as permitted by state law", 公司有权通过法律程序申请处置抵押车辆.
 _LAWFUL = {"en": re.compile(r"\b(as (permitted|allowed|provided) (by|under)|in accordance with|under the terms of|"
-                            r"according to (the|your) (contract|agreement|terms)|subject to (the )?(law|court))\b"),
+                            r"according to (the|your) (contract|agreement|terms)|subject to (the )?(law|court)|"
+                            r"(has|have) the (legal )?right to|is entitled to|are entitled to)\b"),
            "zh": re.compile(r"依法|依照法律|法律程序|按(照)?合同|依(据|照)?合同|合同约定|有权通过|经法院判决|法院判决后")}
 #: Hypotheticals about someone else: "如果有人上门催收，您可以报警", "if anyone says they
 #: are from the police, hang up" - a warning about misconduct is not misconduct.

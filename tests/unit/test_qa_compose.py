@@ -128,6 +128,20 @@ CASES = [
     ("zh", "illegal_funding_pressure", "这里是速融借款app智能客服", False),
     ("en", "illegal_funding_pressure", "there's apps like cash bee, they give you like 300 instantly", True),
     ("en", "illegal_funding_pressure", "when you take a loan and don't pay it, that's theft", False),
+    # openings as recognisers and blunt veterans say them
+    ("en", "agent_id", "hello this is the virtual assistant of pocketcash app robot id p c four one", True),
+    ("en", "institution", "Frank Deluca, Keystone Auto Credit, employee number 2207.", True),
+    ("en", "institution", "This could hurt your credit.", False),
+    # a stop request for one place only
+    ("en", "stop_request", "No. Don't call my job.", False),
+    ("en", "stop_request", "Don't call me anymore.", True),
+    # the lender's contractual rights stated as such
+    ("en", "threat", "the lender has the right to begin the repossession process for the vehicle", False),
+    ("en", "threat", "the lender can file a lawsuit to collect", False),
+    ("en", "threat", "local police may visit your residence for verification", True),
+    # spoken dates
+    ("en", "date", "i can do three hundred on the fifteenth", True),
+    ("en", "date", "okay 250 dollars on may first", True),
 ]
 
 

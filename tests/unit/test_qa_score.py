@@ -213,3 +213,11 @@ def test_an_amount_and_date_asked_for_is_a_promise_to_read_back() -> None:
     told = (A, "Your statement is ready.")
     tr = call("en", told, (D, "I paid eighty dollars on Friday already."), noted)
     assert "missing_ptp_readback" not in score_transcript(tr).codes()
+
+
+def test_a_refusal_with_a_sum_and_a_day_is_no_promise() -> None:
+    asked = (A, "那您今天能还多少？")
+    tr = call("zh", asked, (D, "今天真没有 我卡里就剩几百块"), (A, "那您再想想办法。"))
+    assert "missing_ptp_readback" not in score_transcript(tr).codes()
+    tr = call("zh", asked, (D, "今天先还五百块"), (A, "那您再想想办法。"))
+    assert "missing_ptp_readback" in score_transcript(tr).codes()
