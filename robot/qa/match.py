@@ -55,7 +55,7 @@ _EN_CONTRACTIONS = [
     (r"\bcant\b", "can not"), (r"\bwont\b", "will not"), (r"\baint\b", "is not"),
     (r"\bim\b", "i am"), (r"\bive\b", "i have"), (r"\byoure\b", "you are"),
     (r"\byouve\b", "you have"), (r"\byoull\b", "you will"), (r"\btheyre\b", "they are"),
-    (r"\b(that|what|there)s\b", r"\1 is"), (r"\bshes\b", "she is"), (r"\bhes\b", "he is"),
+    (r"\b(that|what|there)s\b", r"\1 is"), (r"\b(that|it|there|she|he|they)ll\b", r"\1 will"), (r"\bshes\b", "she is"), (r"\bhes\b", "he is"),
 ]
 _EN_NEGATORS = frozenset({"not", "never", "no", "nobody", "nothing", "neither", "nor", "without"})
 #: Words after a negator that end its reach: a new subject ("no, we will sue") or a veiled

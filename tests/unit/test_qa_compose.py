@@ -142,6 +142,12 @@ CASES = [
     # spoken dates
     ("en", "date", "i can do three hundred on the fifteenth", True),
     ("en", "date", "okay 250 dollars on may first", True),
+    # "stop the late fees" asks to stop the fees, not the calls
+    ("en", "stop_request", "I want you to stop the late fees.", False),
+    ("en", "recording_notice", "this calls being recorded is this curtis bell", True),
+    ("en", "illegal_funding_pressure", "theres like ten apps thatll front you two hundred bucks", True),
+    ("zh", "illegal_funding_pressure", "对您以后办房贷车贷都有影响", False),
+    ("zh", "agent_id", "我是鑫易贷的 公号XY1903", True),
 ]
 
 
