@@ -189,9 +189,9 @@ def pauses(text: str, lang: str) -> list[str]:
     """Mandarin: the pieces between the pauses a transcript marks with spaces (speech
     recognisers write "嗯 我是 怎么了" for three breaths). ``normalise`` joins them, as
     Chinese is written without spaces, but a short reply's first piece on its own says
-    whether it was a yes. English: the clauses."""
+    whether it was a yes. English words are separated anyway: none (the clauses serve)."""
     if lang != "zh":
-        return clauses(text, lang)
+        return []
     plain = to_simplified(unicodedata.normalize("NFKC", text).lower())
     return [normalise(p, lang) for p in re.split(r"\s+|" + _CLAUSE_SPLIT.pattern, plain) if p and p.strip()]
 

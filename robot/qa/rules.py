@@ -39,7 +39,10 @@ KINDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
                      # optional: the collector's request for a payment ("when can you pay,
                      # and how much?"), which makes an answer with an amount and a date a
                      # promise even without a verb ("probably eighty on Friday")
-                     "asked_by": (_C, False, None)},
+                     "asked_by": (_C, False, None),
+                     # optional: a reply that says no ("今天真没有 我卡里就剩几百块") is no
+                     # promise, whatever sum and day it names
+                     "refusal": (_C, False, None)},
     "stop_ignored": {"stop": (_C, False, "stop_request"), "push": (_C, False, "push"),
                      "amount": (_C, False, "amount"), "date": (_C, False, "date")},
     "silence": {"max_gap_ms": ("int", True, None)},
@@ -207,48 +210,44 @@ class _Builder:
                     raise self.fail((*at, key), f"unknown key '{key}' (expected phrases, "
                                                 "patterns, combine, negatable, not_preceded_by, "
                                                 "not_followed_by)", key=True)
-            phrases, patterns = [], []
-            for kind in ("phrases", "patterns"):
-                items = body.get(kind, [])
-                if not isinstance(items, list):
-                    raise self.fail((*at, kind), "expected a list of strings")
-                for i, item in enumerate(items):
-                    if not isinstance(item, str) or not item.strip():
-                        raise self.fail((*at, kind, i), f"expected a non-empty string, not {item!r}")
-                    for ref in re.findall(r"\{([A-Za-z_]\w*)\}", item):
-                        if ref not in syn:
-                            raise self.fail((*at, kind, i), f"unknown synonym list '{{{ref}}}' "
-                                            f"(defined: {', '.join(sorted(syn)) or 'none'})")
-                    if kind == "phrases":
-                        text = normalise(item, lang)
-                        phrases += compile_template(text, syn, regex=False)
-                    else:
-                        for rx in compile_template(item, syn, regex=True):
-                            try:
-                                patterns.append(re.compile(rx))
-                            except re.error as exc:
-                                raise self.fail((*at, kind, i), f"bad regular expression: {exc}") from None
+            phrases = [p for item in self.strings(body, "phrases", at, syn)
+                       for p in compile_template(normalise(item, lang), syn, regex=False)]
+            patterns = self.regexes(self.strings(body, "patterns", at, syn), (*at, "patterns"), syn)
             combos = self.combos(body.get("combine", []), (*at, "combine"), lang, syn)
             if not phrases and not patterns and not combos:
                 raise self.fail(at, "a concept needs at least one phrase, pattern or combination")
             neg = body.get("negatable", True)
             if not isinstance(neg, bool):
                 raise self.fail((*at, "negatable"), "expected true or false")
-            before, after = (self.context(body.get(k, []), (*at, k), syn)
-                             for k in ("not_preceded_by", "not_followed_by"))
+            # not_preceded_by / not_followed_by: the words right before a match (searched
+            # in the clause up to it: end them with $) or right after it (matched from its
+            # end) that make it something else: 你就找你爸妈要去 sends the borrower to their
+            # parents, it is no threat to call them.
+            before, after = (self.regexes(self.strings(body, k, at, syn, "a list of regular expressions"),
+                                          (*at, k), syn) for k in ("not_preceded_by", "not_followed_by"))
             out[str(name)] = Concept(str(name), lang, tuple(patterns), tuple(dict.fromkeys(phrases)),
                                      neg, combos, not_preceded_by=before, not_followed_by=after)
         return out
 
-    def context(self, raw: Any, at: tuple[Any, ...], syn: dict[str, list[str]]) -> tuple[re.Pattern[str], ...]:
-        """``not_preceded_by`` / ``not_followed_by``: regular expressions for the words
-        right before a match (searched in the clause up to it: end them with ``$``) or
-        right after it (matched from its end), that make it something else: 你就找你爸妈
-        要去 sends the borrower to their parents, it is no threat to call them."""
-        if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
-            raise self.fail(at, "expected a list of regular expressions")
+    def strings(self, body: dict[str, Any], kind: str, at: tuple[Any, ...], syn: dict[str, list[str]],
+                what: str = "a list of strings") -> list[str]:
+        """The non-empty strings listed under ``kind``; every ``{name}`` must be a synonym list."""
+        items = body.get(kind, [])
+        if not isinstance(items, list):
+            raise self.fail((*at, kind), f"expected {what}")
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail((*at, kind, i), f"expected a non-empty string, not {item!r}")
+            for ref in re.findall(r"\{([A-Za-z_]\w*)\}", item):
+                if ref not in syn:
+                    raise self.fail((*at, kind, i), f"unknown synonym list '{{{ref}}}' "
+                                    f"(defined: {', '.join(sorted(syn)) or 'none'})")
+        return items
+
+    def regexes(self, items: list[str], at: tuple[Any, ...], syn: dict[str, list[str]]) -> tuple[re.Pattern[str], ...]:
+        """Compiled regular expressions, synonym lists expanded; a bad one named by its place."""
         out = []
-        for i, item in enumerate(raw):
+        for i, item in enumerate(items):
             for rx in compile_template(item, syn, regex=True):
                 try:
                     out.append(re.compile(rx))

@@ -19,7 +19,6 @@ callee earlier in the call were told to a third party (``third_party_disclosure`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -215,20 +214,16 @@ def _third_party(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
     return _disclosures(rule, turns, party, to_third=True)
 
 
-#: A reply that says no, in either language; with an amount and a date it is still no promise.
-_REFUSAL = re.compile(r"没有|没钱|不行|不能|不了|没法|拿不出|\b(no|not|can not|could not|never|nothing)\b")
-
-
 def _ptp_readback(rule: Rule, turns: tuple[Turn, ...], party: Party) -> Found:
     p = rule.params
 
     def answers_request(t: Turn) -> bool:
         """An amount and a date, in reply to the collector asking for a payment (and not
         a refusal: "今天真没有 我卡里就剩几百块")."""
-        before = [u for u in turns[:t.index] if u.speaker in AGENT_SIDE]
-        return (p["asked_by"] is not None and bool(before) and before[-1].index == t.index - 1
-                and not _REFUSAL.search(" ".join(t.clauses))
-                and first(p["asked_by"], before[-1].clauses) is not None
+        asked = turns[t.index - 1] if t.index > 0 else None
+        return (p["asked_by"] is not None and asked is not None and asked.speaker in AGENT_SIDE
+                and first(p["asked_by"], asked.clauses) is not None
+                and (p["refusal"] is None or first(p["refusal"], t.clauses) is None)
                 and first(p["amount"], t.clauses) is not None and first(p["date"], t.clauses) is not None)
 
     promises = [t for t in turns if t.speaker not in AGENT_SIDE and (

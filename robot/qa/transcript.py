@@ -41,7 +41,7 @@ class Turn:
     #: Optional: the speaker was cut off (a robot prompt the borrower talked over); the
     #: text is all they were to say, so it says nothing about how fast they spoke.
     interrupted: bool = False
-    #: Mandarin: the pieces between spoken pauses (``match.pauses``); English: the clauses.
+    #: Mandarin: the pieces between spoken pauses (``match.pauses``); English: none.
     #: Party tracking reads them too, as unpunctuated recogniser output has few clauses.
     pauses: tuple[str, ...] = ()
     #: The reply's first word after fillers (``match.lead``): a bare "yes" at its head.
